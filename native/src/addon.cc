@@ -1,0 +1,86 @@
+// Module init: per-environment data, the environment cleanup hook, and the exports.
+#include <napi.h>
+
+#include <vector>
+
+#include "addon.h"
+#include "backend.h"
+#include "errors.h"
+#include "notifier.h"
+#include "poller_wrap.h"
+
+namespace reactor {
+
+void RegisterFdFunctions(Napi::Env env, Napi::Object exports);
+void RegisterSocketFunctions(Napi::Env env, Napi::Object exports);
+
+void AddonData::MaybeFinishCleanup() {
+  if (!tearing_down || pending_closes > 0 || cleanup == nullptr) return;
+  napi_async_cleanup_hook_handle handle = cleanup;
+  cleanup = nullptr;
+  napi_remove_async_cleanup_hook(handle);
+}
+
+namespace {
+
+// When an environment exits (a Worker ends, the main thread tears down), its pollers are closed
+// and their libuv handles closed asynchronously; the hook finishes when the last one is gone.
+void OnEnvironmentExit(napi_async_cleanup_hook_handle handle, void* arg) {
+  AddonData* data = static_cast<AddonData*>(arg);
+  data->cleanup = handle;
+  data->tearing_down = true;
+  std::vector<PollerWrap*> open(data->live.begin(), data->live.end());
+  for (PollerWrap* poller : open) poller->Close();
+  data->MaybeFinishCleanup();
+}
+
+Napi::Value NotifyToken(const Napi::CallbackInfo& info) {
+  // Tokens are positive integers below 2^53.
+  int64_t token = ArgInteger(info, 0, "token", 0, 9007199254740991LL);
+  return Napi::Boolean::New(info.Env(), Notifier::NotifyToken(static_cast<uint64_t>(token)));
+}
+
+Napi::Object Constants(Napi::Env env) {
+  Napi::Object constants = Napi::Object::New(env);
+  auto set = [&](const char* name, double value) { constants.Set(name, Napi::Number::New(env, value)); };
+  set("INTEREST_NONE", 0);
+  set("INTEREST_READABLE", kInterestReadable);
+  set("INTEREST_WRITABLE", kInterestWritable);
+  set("INTEREST_PRIORITY", kInterestPriority);
+  set("MODE_ONESHOT", static_cast<double>(Mode::kOneshot));
+  set("MODE_LEVEL", static_cast<double>(Mode::kLevel));
+  set("MODE_EDGE", static_cast<double>(Mode::kEdge));
+  set("MODE_EDGE_ONESHOT", static_cast<double>(Mode::kEdgeOneshot));
+  set("EVENT_READABLE", kEventReadable);
+  set("EVENT_WRITABLE", kEventWritable);
+  set("EVENT_HANGUP", kEventHangup);
+  set("EVENT_ERROR", kEventError);
+  set("EVENT_PRIORITY", kEventPriority);
+  set("MAX_KEY", kMaxKey);
+  set("EAGAIN", EAGAIN);
+  set("EINPROGRESS", EINPROGRESS);
+  Napi::Object frozen = constants;
+  napi_object_freeze(env, frozen);
+  return constants;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  AddonData* data = new AddonData();
+  env.SetInstanceData<AddonData>(data);
+  napi_status status = napi_add_async_cleanup_hook(env, OnEnvironmentExit, data, &data->cleanup);
+  NAPI_THROW_IF_FAILED(env, status, exports);
+  exports.Set("Poller", PollerWrap::Define(env, data));
+  exports.Set("constants", Constants(env));
+  exports.Set("notifyToken", Napi::Function::New(env, NotifyToken, "notifyToken"));
+  RegisterFdFunctions(env, exports);
+  RegisterSocketFunctions(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+}  // namespace reactor
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return reactor::Init(env, exports); }
+
+NODE_API_MODULE(effect_reactor, InitModule)

@@ -1,0 +1,29 @@
+// Per-environment state. Each Node environment (the main thread, every Worker) that loads the
+// addon gets its own AddonData; nothing is shared between environments except the notify table.
+#ifndef REACTOR_ADDON_H_
+#define REACTOR_ADDON_H_
+
+#include <node_api.h>
+
+#include <cstddef>
+#include <unordered_set>
+
+namespace reactor {
+
+class PollerWrap;
+
+struct AddonData {
+  // Open pollers of this environment, closed by the cleanup hook when it exits.
+  std::unordered_set<PollerWrap*> live;
+  // libuv handles whose uv_close callback has not run yet; teardown waits for them.
+  size_t pending_closes = 0;
+  napi_async_cleanup_hook_handle cleanup = nullptr;
+  bool tearing_down = false;
+
+  // Ends the environment's teardown once every handle has closed.
+  void MaybeFinishCleanup();
+};
+
+}  // namespace reactor
+
+#endif  // REACTOR_ADDON_H_
