@@ -29,10 +29,15 @@ export interface NativePoller {
   readonly closed: boolean
   /** A process-wide token for `notifyToken`, usable from any thread; never reused. */
   readonly notifyToken: number
+  /** `mode` defaults to oneshot (0) when `undefined`. */
   add(fd: number, key: number, interest: number, mode: number): void
   modify(fd: number, key: number, interest: number, mode: number): void
   delete(fd: number): void
-  /** Writes `(key, flags)` pairs into `events`; returns the number of pairs. */
+  /**
+   * Writes `(key, flags)` pairs into `events`; returns the number of pairs. `timeoutMs`: -1 or
+   * Infinity waits until something happens, 0 does not block, fractions are honoured (rounded up
+   * to whole nanoseconds); NaN and other negatives are a RangeError.
+   */
   wait(events: Uint32Array, timeoutMs: number): number
   notify(): void
   close(): void

@@ -1,0 +1,77 @@
+/**
+ * The one place where an errno becomes a reason.
+ *
+ * Every error type of the package (`PollerError` today, the socket errors later) asks `reasonOf`; none keeps its
+ * own table. The table is keyed by the `code` string ("EEXIST") because that is what the native boundary and Node
+ * both carry, and a code names the same condition on every platform while the number does not (EAGAIN is 11 on
+ * Linux and 35 on macOS). A bare number is translated to its code through `os.constants.errno` first.
+ *
+ * @internal
+ */
+import * as Os from "node:os"
+
+/**
+ * The closed set of reasons the table can produce. Growing it (AddressInUse, ConnectionReset, ...) is how later
+ * error types reuse this module.
+ *
+ * @internal
+ */
+export type Reason =
+  | "AlreadyExists"
+  | "NotFound"
+  | "Unsupported"
+  | "BadDescriptor"
+  | "InvalidArgument"
+  | "Closed"
+  | "Os"
+
+/**
+ * The code the native addon gives a call on a closed poller; not an errno, but a reason all the same.
+ *
+ * @internal
+ */
+export const ERR_POLLER_CLOSED = "ERR_POLLER_CLOSED"
+
+/** @internal */
+export const table: ReadonlyMap<string, Exclude<Reason, "Os">> = new Map([
+  ["EEXIST", "AlreadyExists"],
+  ["ENOENT", "NotFound"],
+  // epoll_ctl(2): "EPERM The target file fd does not support epoll" (regular files, directories, /dev/null).
+  ["EPERM", "Unsupported"],
+  // A backend that cannot honour a mode (edge on poll(2)) may say so with either spelling.
+  ["ENOTSUP", "Unsupported"],
+  ["EOPNOTSUPP", "Unsupported"],
+  ["EBADF", "BadDescriptor"],
+  ["EINVAL", "InvalidArgument"],
+  [ERR_POLLER_CLOSED, "Closed"]
+])
+
+const codeByErrno: ReadonlyMap<number, string> = (() => {
+  const map = new Map<number, string>()
+  // Aliases share a number (EAGAIN/EWOULDBLOCK, ENOTSUP/EOPNOTSUPP on Linux); the first, canonical name wins.
+  for (const [code, errno] of Object.entries(Os.constants.errno)) {
+    if (!map.has(errno)) map.set(errno, code)
+  }
+  return map
+})()
+
+/**
+ * The symbolic code of an errno number ("EEXIST" for 17 on Linux). Node's own errors carry negative numbers
+ * (libuv's convention), the addon positive ones; both are accepted.
+ *
+ * @internal
+ */
+export const codeOf = (errno: number): string | undefined => codeByErrno.get(Math.abs(errno))
+
+/**
+ * Maps an errno, given as a code, a number or both, to its reason. The code wins when both are present (it is what
+ * the thrower meant); anything the table does not name is `"Os"`, and the caller keeps the errno and code.
+ *
+ * @internal
+ */
+export const reasonOf = (
+  error: { readonly errno?: number | undefined; readonly code?: string | undefined }
+): Reason => {
+  const code = error.code ?? (error.errno === undefined ? undefined : codeOf(error.errno))
+  return (code === undefined ? undefined : table.get(code)) ?? "Os"
+}

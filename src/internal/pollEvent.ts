@@ -1,0 +1,72 @@
+/**
+ * Readiness flags of a wait batch. The values are the native addon's `EVENT_*` constants, written here as literals
+ * so that the pure modules load without the addon; a test holds the two in step.
+ *
+ * @internal
+ */
+
+/** @internal */
+export const READABLE = 1
+/** @internal */
+export const WRITABLE = 2
+/** @internal */
+export const HANGUP = 4
+/** @internal */
+export const ERROR = 8
+/** @internal */
+export const PRIORITY = 16
+
+/** @internal */
+export const isReadable = (flags: number): boolean => (flags & READABLE) !== 0
+
+/** @internal */
+export const isWritable = (flags: number): boolean => (flags & WRITABLE) !== 0
+
+/** @internal */
+export const isHangup = (flags: number): boolean => (flags & HANGUP) !== 0
+
+/** @internal */
+export const isError = (flags: number): boolean => (flags & ERROR) !== 0
+
+/** @internal */
+export const isPriority = (flags: number): boolean => (flags & PRIORITY) !== 0
+
+const names: ReadonlyArray<readonly [number, string]> = [
+  [READABLE, "readable"],
+  [WRITABLE, "writable"],
+  [HANGUP, "hangup"],
+  [ERROR, "error"],
+  [PRIORITY, "priority"]
+]
+
+/** @internal */
+export const format = (flags: number): string => {
+  const parts: Array<string> = []
+  let rest = flags >>> 0
+  for (const [bit, name] of names) {
+    if ((rest & bit) !== 0) {
+      parts.push(name)
+      rest &= ~bit
+    }
+  }
+  // Bits this version does not know still show up, so a new native flag is visible rather than silently dropped.
+  if (rest !== 0) parts.push(`0x${(rest >>> 0).toString(16)}`)
+  return parts.length === 0 ? "none" : parts.join("|")
+}
+
+/** @internal */
+export const forEach = (events: Uint32Array, count: number, f: (key: number, flags: number) => void): void => {
+  // A count larger than the batch (or negative, or NaN) never reads past it.
+  const n = Math.min(count, events.length >>> 1)
+  for (let i = 0; i < n; i++) {
+    f(events[2 * i]!, events[2 * i + 1]!)
+  }
+}
+
+/** @internal */
+export const makeBatch = (capacity: number): Uint32Array => {
+  if (!Number.isSafeInteger(capacity) || capacity < 1) {
+    throw new RangeError(`capacity must be a positive integer, got ${String(capacity)}`)
+  }
+  return new Uint32Array(capacity * 2)
+}

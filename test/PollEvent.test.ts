@@ -1,0 +1,108 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as fc from "fast-check"
+import * as PollEvent from "../src/PollEvent.js"
+
+const accessors = [
+  [PollEvent.isReadable, 1],
+  [PollEvent.isWritable, 2],
+  [PollEvent.isHangup, 4],
+  [PollEvent.isError, 8],
+  [PollEvent.isPriority, 16]
+] as const
+
+const collect = (events: Uint32Array, count: number): Array<[number, number]> => {
+  const seen: Array<[number, number]> = []
+  PollEvent.forEach(events, count, (key, flags) => seen.push([key, flags]))
+  return seen
+}
+
+describe("PollEvent", () => {
+  it("has the native flag values", () => {
+    expect([PollEvent.readable, PollEvent.writable, PollEvent.hangup, PollEvent.error, PollEvent.priority])
+      .toEqual([1, 2, 4, 8, 16])
+  })
+
+  it("matches the addon's EVENT_* constants", async () => {
+    const { binding } = await import("../src/internal/native.js")
+    expect(PollEvent.readable).toBe(binding.constants.EVENT_READABLE)
+    expect(PollEvent.writable).toBe(binding.constants.EVENT_WRITABLE)
+    expect(PollEvent.hangup).toBe(binding.constants.EVENT_HANGUP)
+    expect(PollEvent.error).toBe(binding.constants.EVENT_ERROR)
+    expect(PollEvent.priority).toBe(binding.constants.EVENT_PRIORITY)
+  })
+
+  it("each accessor tests its own bit and nothing else", () => {
+    for (let flags = 0; flags < 64; flags++) {
+      for (const [accessor, bit] of accessors) {
+        expect(accessor(flags)).toBe((flags & bit) !== 0)
+      }
+    }
+  })
+
+  describe("format", () => {
+    it("names flags in bit order", () => {
+      expect(PollEvent.format(PollEvent.readable | PollEvent.hangup)).toBe("readable|hangup")
+      expect(PollEvent.format(PollEvent.hangup | PollEvent.readable)).toBe("readable|hangup")
+      expect(PollEvent.format(31)).toBe("readable|writable|hangup|error|priority")
+      expect(PollEvent.format(PollEvent.error)).toBe("error")
+      expect(PollEvent.format(PollEvent.writable | PollEvent.priority)).toBe("writable|priority")
+    })
+
+    it("says none for no flags", () => {
+      expect(PollEvent.format(0)).toBe("none")
+    })
+
+    it("keeps unknown bits visible in hex", () => {
+      expect(PollEvent.format(1 | 32)).toBe("readable|0x20")
+      expect(PollEvent.format(0x80000000)).toBe("0x80000000")
+      expect(PollEvent.format(0xffffffff)).toBe("readable|writable|hangup|error|priority|0xffffffe0")
+    })
+
+    it("has one name per set bit", () => {
+      fc.assert(fc.property(fc.integer({ min: 1, max: 31 }), (flags) => {
+        const names = PollEvent.format(flags).split("|")
+        let bits = 0
+        for (let bit = 1; bit <= 16; bit <<= 1) if (flags & bit) bits++
+        expect(names.length).toBe(bits)
+      }))
+    })
+  })
+
+  describe("forEach", () => {
+    it("visits the first count pairs in order", () => {
+      const events = Uint32Array.of(7, 1, 9, 2 | 4, 11, 8, 99, 99)
+      expect(collect(events, 3)).toEqual([[7, 1], [9, 6], [11, 8]])
+      expect(collect(events, 1)).toEqual([[7, 1]])
+    })
+
+    it("visits nothing for a count of zero, negative or NaN", () => {
+      const events = Uint32Array.of(1, 1, 2, 2)
+      expect(collect(events, 0)).toEqual([])
+      expect(collect(events, -1)).toEqual([])
+      expect(collect(events, NaN)).toEqual([])
+    })
+
+    it("never reads past the batch", () => {
+      const events = Uint32Array.of(1, 1, 2, 2, 3)
+      expect(collect(events, 10)).toEqual([[1, 1], [2, 2]])
+    })
+
+    it("passes full 32-bit keys through", () => {
+      expect(collect(Uint32Array.of(0xfffffffe, 1), 1)).toEqual([[0xfffffffe, 1]])
+    })
+  })
+
+  describe("makeBatch", () => {
+    it("holds capacity pairs", () => {
+      expect(PollEvent.makeBatch(1).length).toBe(2)
+      expect(PollEvent.makeBatch(1024).length).toBe(2048)
+      expect(PollEvent.makeBatch(3)).toBeInstanceOf(Uint32Array)
+    })
+
+    it("rejects a capacity that is not a positive integer", () => {
+      for (const bad of [0, -1, 1.5, NaN, Infinity]) {
+        expect(() => PollEvent.makeBatch(bad)).toThrow(RangeError)
+      }
+    })
+  })
+})
