@@ -71,7 +71,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   NAPI_THROW_IF_FAILED(env, status, exports);
   exports.Set("Poller", PollerWrap::Define(env, data));
   exports.Set("constants", Constants(env));
-  exports.Set("notifyToken", Napi::Function::New(env, NotifyToken, "notifyToken"));
+  SetFunction(env, exports, "notifyToken", GuardedFunction<NotifyToken>);
   RegisterFdFunctions(env, exports);
   RegisterSocketFunctions(env, exports);
   return exports;

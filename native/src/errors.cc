@@ -27,6 +27,46 @@ Napi::Error ClosedError(Napi::Env env, const char* method) {
   return error;
 }
 
+namespace {
+
+void ThrowQuietly(napi_env env, const std::function<napi_value()>& make_error) {
+  try {
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) != napi_ok || pending) return;
+    napi_value error = make_error();
+    if (error != nullptr) napi_throw(env, error);
+  } catch (...) {
+    // The environment cannot take an exception any more (it is shutting down): nothing to report to.
+  }
+}
+
+}  // namespace
+
+napi_value Guarded(napi_env env, const std::function<napi_value()>& body) {
+  try {
+    return body();
+  } catch (const Napi::Error& error) {
+    ThrowQuietly(env, [&]() -> napi_value { return error.Value(); });
+  } catch (const std::exception& error) {
+    std::string message = error.what();
+    ThrowQuietly(env, [&]() -> napi_value {
+      napi_value text = nullptr;
+      napi_value value = nullptr;
+      if (napi_create_string_utf8(env, message.c_str(), message.size(), &text) != napi_ok) return nullptr;
+      if (napi_create_error(env, nullptr, text, &value) != napi_ok) return nullptr;
+      return value;
+    });
+  } catch (...) {
+  }
+  return nullptr;
+}
+
+void SetFunction(Napi::Env env, Napi::Object exports, const char* name, napi_callback callback) {
+  napi_value function = nullptr;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &function));
+  exports.Set(name, Napi::Value(env, function));
+}
+
 void ThrowTypeError(Napi::Env env, const std::string& message) { throw Napi::TypeError::New(env, message); }
 
 void ThrowRangeError(Napi::Env env, const std::string& message) { throw Napi::RangeError::New(env, message); }
@@ -56,7 +96,12 @@ int ArgFd(const Napi::CallbackInfo& info, size_t index, const char* name) {
 std::string ArgString(const Napi::CallbackInfo& info, size_t index, const char* name) {
   Napi::Value value = info[index];
   if (!value.IsString()) ThrowTypeError(info.Env(), std::string("The \"") + name + "\" argument must be a string");
-  return value.As<Napi::String>().Utf8Value();
+  std::string text = value.As<Napi::String>().Utf8Value();
+  // A C string would silently end at the first NUL: "127.0.0.1\0junk" must not mean 127.0.0.1.
+  if (text.find('\0') != std::string::npos) {
+    ThrowTypeError(info.Env(), std::string("The \"") + name + "\" argument must not contain null bytes");
+  }
+  return text;
 }
 
 Bytes ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name) {

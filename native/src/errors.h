@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace reactor {
@@ -14,6 +15,23 @@ namespace reactor {
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall);
 // The error of any call on a closed poller: code ERR_POLLER_CLOSED, errno EBADF.
 Napi::Error ClosedError(Napi::Env env, const char* method);
+
+// Runs `body` as the whole of a native callback: a C++ exception becomes a pending JS exception,
+// and when even that is impossible (a Worker's isolate is terminating, so napi_throw fails) it is
+// dropped. Nothing ever propagates out of an N-API callback, where it would abort the process.
+napi_value Guarded(napi_env env, const std::function<napi_value()>& body);
+
+// A module function: its body runs under Guarded.
+using FunctionBody = Napi::Value (*)(const Napi::CallbackInfo&);
+template <FunctionBody F>
+napi_value GuardedFunction(napi_env env, napi_callback_info cbinfo) {
+  return Guarded(env, [&]() -> napi_value {
+    Napi::CallbackInfo info(env, cbinfo);
+    return F(info);
+  });
+}
+// Defines `exports[name]` as a guarded function.
+void SetFunction(Napi::Env env, Napi::Object exports, const char* name, napi_callback callback);
 
 [[noreturn]] void ThrowTypeError(Napi::Env env, const std::string& message);
 [[noreturn]] void ThrowRangeError(Napi::Env env, const std::string& message);

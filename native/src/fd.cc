@@ -59,11 +59,11 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterFdFunctions(Napi::Env env, Napi::Object exports) {
-  exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
-  exports.Set("eventfd", Napi::Function::New(env, EventFd, "eventfd"));
-  exports.Set("read", Napi::Function::New(env, Read, "read"));
-  exports.Set("write", Napi::Function::New(env, Write, "write"));
-  exports.Set("close", Napi::Function::New(env, Close, "close"));
+  SetFunction(env, exports, "pipe", GuardedFunction<Pipe>);
+  SetFunction(env, exports, "eventfd", GuardedFunction<EventFd>);
+  SetFunction(env, exports, "read", GuardedFunction<Read>);
+  SetFunction(env, exports, "write", GuardedFunction<Write>);
+  SetFunction(env, exports, "close", GuardedFunction<Close>);
 }
 
 }  // namespace reactor

@@ -19,16 +19,11 @@ using Method = Napi::Value (PollerWrap::*)(const Napi::CallbackInfo&);
 
 template <Method M>
 napi_value Invoke(napi_env env, napi_callback_info cbinfo) {
-  Napi::CallbackInfo info(env, cbinfo);
-  try {
+  return Guarded(env, [&]() -> napi_value {
+    Napi::CallbackInfo info(env, cbinfo);
     PollerWrap* self = PollerWrap::FromReceiver(info);
     return (self->*M)(info);
-  } catch (const Napi::Error& error) {
-    error.ThrowAsJavaScriptException();
-  } catch (const std::exception& error) {
-    Napi::Error::New(env, error.what()).ThrowAsJavaScriptException();
-  }
-  return nullptr;
+  });
 }
 
 napi_property_descriptor MethodDescriptor(const char* name, napi_callback callback) {
@@ -91,8 +86,12 @@ Napi::Function PollerWrap::Define(Napi::Env env, AddonData* data) {
 }
 
 napi_value PollerWrap::Construct(napi_env env, napi_callback_info cbinfo) {
+  return Guarded(env, [&]() -> napi_value { return ConstructGuarded(env, cbinfo); });
+}
+
+napi_value PollerWrap::ConstructGuarded(napi_env env, napi_callback_info cbinfo) {
   Napi::CallbackInfo info(env, cbinfo);
-  try {
+  {
     if (!info.IsConstructCall()) ThrowTypeError(env, "Class constructor Poller cannot be invoked without 'new'");
     std::string backend = "epoll";
     Napi::Value options = info[0];
@@ -129,12 +128,7 @@ napi_value PollerWrap::Construct(napi_env env, napi_callback_info cbinfo) {
     data->live.insert(self.get());
     self.release();
     return object;
-  } catch (const Napi::Error& error) {
-    error.ThrowAsJavaScriptException();
-  } catch (const std::exception& error) {
-    Napi::Error::New(env, error.what()).ThrowAsJavaScriptException();
   }
-  return nullptr;
 }
 
 void PollerWrap::Finalize(napi_env env, void* native, void* hint) {
@@ -151,11 +145,15 @@ PollerWrap* PollerWrap::FromReceiver(const Napi::CallbackInfo& info) {
   napi_valuetype type = napi_undefined;
   bool tagged = false;
   void* native = nullptr;
-  if (receiver == nullptr || napi_typeof(env, receiver, &type) != napi_ok || type != napi_object ||
-      napi_check_object_type_tag(env, receiver, &kPollerTag, &tagged) != napi_ok || !tagged ||
-      napi_unwrap(env, receiver, &native) != napi_ok || native == nullptr) {
-    ThrowTypeError(env, "Illegal invocation");
-  }
+  // A failing napi call (the environment is shutting down) is not the caller's fault: it surfaces
+  // as what napi reports, not as "Illegal invocation".
+  if (receiver == nullptr) ThrowTypeError(env, "Illegal invocation");
+  NAPI_THROW_IF_FAILED(env, napi_typeof(env, receiver, &type), nullptr);
+  if (type != napi_object) ThrowTypeError(env, "Illegal invocation");
+  NAPI_THROW_IF_FAILED(env, napi_check_object_type_tag(env, receiver, &kPollerTag, &tagged), nullptr);
+  if (!tagged) ThrowTypeError(env, "Illegal invocation");
+  NAPI_THROW_IF_FAILED(env, napi_unwrap(env, receiver, &native), nullptr);
+  if (native == nullptr) ThrowTypeError(env, "Illegal invocation");
   return static_cast<PollerWrap*>(native);
 }
 
@@ -172,7 +170,7 @@ void PollerWrap::Control(const Napi::CallbackInfo& info, bool add) {
   int err = add ? backend_->Add(fd, key, interest, mode) : backend_->Modify(fd, key, interest, mode);
   if (err != 0) throw ErrnoError(env_, err, backend_->ControlSyscall());
   if (add) {
-    registrations_++;
+    registered_.insert(fd);
     UpdateRef();
   }
 }
@@ -191,9 +189,13 @@ Napi::Value PollerWrap::Delete(const Napi::CallbackInfo& info) {
   CheckOpen("delete");
   int fd = ArgFd(info, 0, "fd");
   int err = backend_->Delete(fd);
+  // EBADF / ENOENT for an fd we added: it was closed before its delete, and the kernel (epoll) or
+  // the poll backend has already forgotten it. It no longer keeps the process alive either way.
+  if (err == 0 || err == EBADF || err == ENOENT) {
+    registered_.erase(fd);
+    UpdateRef();
+  }
   if (err != 0) throw ErrnoError(env_, err, backend_->ControlSyscall());
-  if (registrations_ > 0) registrations_--;
-  UpdateRef();
   return info.Env().Undefined();
 }
 
@@ -233,7 +235,7 @@ void PollerWrap::Close() {
   StopWatch();
   backend_->Close();
   notifier_->Close();
-  registrations_ = 0;
+  registered_.clear();
 }
 
 Napi::Value PollerWrap::Watch(const Napi::CallbackInfo& info) {
@@ -311,6 +313,15 @@ void PollerWrap::OnReadable(uv_poll_t* handle, int status, int events) {
   WatchState* watch = static_cast<WatchState*>(handle->data);
   PollerWrap* self = watch->owner;
   if (self->watch_ != watch || self->closed_) return;
+  // A C++ exception must not unwind into libuv.
+  try {
+    self->RunWatchCallback(watch);
+  } catch (...) {
+  }
+}
+
+void PollerWrap::RunWatchCallback(WatchState* watch) {
+  PollerWrap* self = this;
   napi_env env = self->env_;
   Napi::HandleScope scope(env);
   // A local handle on the receiver keeps the poller alive through the callback, even if the
@@ -348,7 +359,7 @@ Napi::Value PollerWrap::Unref(const Napi::CallbackInfo& info) {
 void PollerWrap::UpdateRef() {
   if (watch_ == nullptr) return;
   uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&watch_->handle);
-  if (refed_ && registrations_ > 0) {
+  if (refed_ && !registered_.empty()) {
     uv_ref(handle);
   } else {
     uv_unref(handle);

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include <memory>
+#include <unordered_set>
 
 #include "addon.h"
 #include "backend.h"
@@ -48,8 +49,10 @@ class PollerWrap {
 
   PollerWrap(napi_env env, AddonData* data) : env_(env), data_(data) {}
   static napi_value Construct(napi_env env, napi_callback_info cbinfo);
+  static napi_value ConstructGuarded(napi_env env, napi_callback_info cbinfo);
   static void Finalize(napi_env env, void* native, void* hint);
   static void OnReadable(uv_poll_t* handle, int status, int events);
+  void RunWatchCallback(WatchState* watch);
   static void OnHandleClosed(uv_handle_t* handle);
 
   void CheckOpen(const char* method) const;
@@ -63,7 +66,8 @@ class PollerWrap {
   std::unique_ptr<Backend> backend_;
   std::shared_ptr<Notifier> notifier_;
   WatchState* watch_ = nullptr;
-  size_t registrations_ = 0;
+  // fds added and not yet deleted: while any is, a referenced watch keeps the loop alive.
+  std::unordered_set<int> registered_;
   bool refed_ = true;
   bool closed_ = false;
 };

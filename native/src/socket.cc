@@ -104,13 +104,13 @@ Napi::Value SocketError(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterSocketFunctions(Napi::Env env, Napi::Object exports) {
-  exports.Set("socket", Napi::Function::New(env, Socket, "socket"));
-  exports.Set("socketpair", Napi::Function::New(env, SocketPair, "socketpair"));
-  exports.Set("bind", Napi::Function::New(env, AddressCall<::bind>, "bind"));
-  exports.Set("connect", Napi::Function::New(env, AddressCall<::connect>, "connect"));
-  exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
-  exports.Set("localPort", Napi::Function::New(env, LocalPort, "localPort"));
-  exports.Set("socketError", Napi::Function::New(env, SocketError, "socketError"));
+  SetFunction(env, exports, "socket", GuardedFunction<Socket>);
+  SetFunction(env, exports, "socketpair", GuardedFunction<SocketPair>);
+  SetFunction(env, exports, "bind", GuardedFunction<AddressCall<::bind>>);
+  SetFunction(env, exports, "connect", GuardedFunction<AddressCall<::connect>>);
+  SetFunction(env, exports, "listen", GuardedFunction<Listen>);
+  SetFunction(env, exports, "localPort", GuardedFunction<LocalPort>);
+  SetFunction(env, exports, "socketError", GuardedFunction<SocketError>);
 }
 
 }  // namespace reactor

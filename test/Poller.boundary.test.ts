@@ -1,0 +1,410 @@
+/**
+ * The native boundary never crashes: a fast-check fuzz in a child process throws arbitrary values and
+ * receivers at every method, getter, the constructor and every module function (a crash fails this
+ * test, not the runner), then targeted cases pin the error each bad argument gets.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { binding } from "../src/internal/native.js"
+
+const fixtures = Path.join(Path.dirname(fileURLToPath(import.meta.url)), "fixtures")
+const { MAX_KEY } = binding.constants
+const { EVENT_READABLE, INTEREST_READABLE, MODE_LEVEL, MODE_ONESHOT } = binding.constants
+
+const fdCount = (): number => Fs.readdirSync("/proc/self/fd").length
+
+interface ChildResult {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly timedOut: boolean
+}
+
+/** Runs a fixture script in its own node process; kills it (SIGKILL) after `timeoutMs`. */
+const runChild = (args: ReadonlyArray<string>, timeoutMs: number): Promise<ChildResult> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: fixtures, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    let timedOut = false
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill("SIGKILL")
+    }, timeoutMs)
+    child.on("error", reject)
+    child.on("close", (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr, timedOut })
+    })
+  })
+
+/** Calls `thunk` and returns what it threw; fails when it returns. */
+const thrown = (thunk: () => unknown): unknown => {
+  try {
+    thunk()
+  } catch (error) {
+    return error
+  }
+  throw new Error("expected a throw")
+}
+
+const expectError = (thunk: () => unknown, type: typeof TypeError | typeof RangeError, pattern: RegExp) => {
+  const error = thrown(thunk)
+  expect(error).toBeInstanceOf(type)
+  expect((error as Error).message).toMatch(pattern)
+}
+
+/** A Uint32Array whose buffer has been transferred away. */
+const detached = (length: number): Uint32Array => {
+  const buffer = new ArrayBuffer(length * 4)
+  const array = new Uint32Array(buffer)
+  structuredClone(buffer, { transfer: [buffer] })
+  return array
+}
+
+const seed = Number(process.env.BOUNDARY_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
+const runs = Number(process.env.BOUNDARY_FUZZ_RUNS ?? 2000)
+
+const methodNames = ["add", "modify", "delete", "wait", "notify", "close", "watch", "unwatch", "ref", "unref"] as const
+const getterNames = ["backend", "supportsEdge", "supportsLevel", "closed", "notifyToken"] as const
+const getter = (name: string) => Object.getOwnPropertyDescriptor(binding.Poller.prototype, name)!.get!
+
+describe.each(["epoll", "poll"] as const)("Poller boundary fuzz (%s)", (backend) => {
+  it(`survives ${runs} random call sequences in a child process`, async () => {
+    const child = await runChild(
+      ["--expose-gc", Path.join(fixtures, "boundary-fuzz.mjs"), String(seed), String(runs), backend],
+      60_000
+    )
+    const context = `seed ${seed} (rerun with BOUNDARY_FUZZ_SEED=${seed})\nstderr:\n${child.stderr.slice(-4000)}`
+    expect({ timedOut: child.timedOut, code: child.code, signal: child.signal }, context).toEqual({
+      timedOut: false,
+      code: 0,
+      signal: null
+    })
+    const report = JSON.parse(child.stdout.trim().split("\n").pop()!)
+    // A violation is reported with fast-check's shrunk call sequence.
+    expect({ error: report.error, counterexample: report.counterexample }, context).toEqual({
+      error: null,
+      counterexample: null
+    })
+    expect(report.fdsAfter, `fds leaked; ${context}`).toBe(report.fdsBefore)
+    // The fuzz must reach the syscalls, not only the argument checks.
+    expect(report.calls).toBeGreaterThan(runs * 10)
+    for (const name of ["add", "modify", "delete", "wait", "watch", "notify", "binding.notifyToken"]) {
+      expect(report.returned[name] ?? 0, `successful ${name} calls`).toBeGreaterThan(0)
+    }
+    expect(report.throws["Error:ERR_POLLER_CLOSED"] ?? 0).toBeGreaterThan(0)
+  }, 90_000)
+})
+
+describe.each(["epoll", "poll"] as const)("Poller boundary (%s)", (backend) => {
+  const open = () => new binding.Poller({ backend })
+
+  it("names the argument in every argument error", () => {
+    const poller = open()
+    const [read, write] = binding.pipe()
+    const socket = binding.socket(4, "stream")
+    try {
+      const add = (...args: Array<unknown>) => () => Reflect.apply(poller.add, poller, args)
+      const modify = (...args: Array<unknown>) => () => Reflect.apply(poller.modify, poller, args)
+      const wait = (...args: Array<unknown>) => () => Reflect.apply(poller.wait, poller, args)
+      const fn = (name: keyof typeof binding, ...args: Array<unknown>) => () =>
+        Reflect.apply(binding[name] as (...args: Array<unknown>) => unknown, binding, args)
+
+      for (const make of [add, modify]) {
+        expectError(make("3", 1, 1, 0), TypeError, /"fd"/)
+        expectError(make(undefined, 1, 1, 0), TypeError, /"fd"/)
+        expectError(make(-1, 1, 1, 0), RangeError, /"fd"/)
+        expectError(make(1.5, 1, 1, 0), RangeError, /"fd"/)
+        expectError(make(2 ** 31, 1, 1, 0), RangeError, /"fd"/)
+        expectError(make(NaN, 1, 1, 0), RangeError, /"fd"/)
+        expectError(make(read, "1", 1, 0), TypeError, /"key"/)
+        expectError(make(read, 1n, 1, 0), TypeError, /"key"/)
+        expectError(make(read, -1, 1, 0), RangeError, /"key"/)
+        expectError(make(read, 0.5, 1, 0), RangeError, /"key"/)
+        expectError(make(read, MAX_KEY + 1, 1, 0), RangeError, /"key"/)
+        expectError(make(read, Infinity, 1, 0), RangeError, /"key"/)
+        expectError(make(read, 1, null, 0), TypeError, /"interest"/)
+        expectError(make(read, 1, 8, 0), RangeError, /"interest"/)
+        expectError(make(read, 1, -1, 0), RangeError, /"interest"/)
+        expectError(make(read, 1, 1, "level"), TypeError, /"mode"/)
+        expectError(make(read, 1, 1, null), TypeError, /"mode"/)
+        expectError(make(read, 1, 1, 4), RangeError, /"mode"/)
+        expectError(make(read, 1, 1, -1), RangeError, /"mode"/)
+      }
+      expectError(() => Reflect.apply(poller.delete, poller, []), TypeError, /"fd"/)
+      expectError(() => poller.delete(-1), RangeError, /"fd"/)
+
+      expectError(wait(new Int32Array(4), 0), TypeError, /"events"/)
+      expectError(wait(new Float64Array(4), 0), TypeError, /"events"/)
+      expectError(wait([0, 0, 0, 0], 0), TypeError, /"events"/)
+      expectError(wait(new DataView(new ArrayBuffer(16)), 0), TypeError, /"events"/)
+      expectError(wait(new Proxy(new Uint32Array(4), {}), 0), TypeError, /"events"/)
+      expectError(wait(undefined, 0), TypeError, /"events"/)
+      expectError(wait(new Uint32Array(0), 0), RangeError, /"events"/)
+      expectError(wait(new Uint32Array(1), 0), RangeError, /"events"/)
+      expectError(wait(detached(8), 0), RangeError, /"events"/)
+      expectError(wait(new Uint32Array(4), "0"), TypeError, /"timeoutMs"/)
+      expectError(wait(new Uint32Array(4), undefined), TypeError, /"timeoutMs"/)
+      expectError(wait(new Uint32Array(4), 0n), TypeError, /"timeoutMs"/)
+      expectError(wait(new Uint32Array(4), NaN), RangeError, /"timeoutMs"/)
+      expectError(wait(new Uint32Array(4), -2), RangeError, /"timeoutMs"/)
+      expectError(wait(new Uint32Array(4), -0.5), RangeError, /"timeoutMs"/)
+      expectError(wait(new Uint32Array(4), -Infinity), RangeError, /"timeoutMs"/)
+
+      expectError(() => Reflect.apply(poller.watch, poller, [1]), TypeError, /"callback"/)
+      expectError(() => Reflect.apply(poller.watch, poller, []), TypeError, /"callback"/)
+      expectError(() => Reflect.apply(poller.watch, poller, [{}]), TypeError, /"callback"/)
+
+      expectError(() => Reflect.construct(binding.Poller, [1]), TypeError, /"options"/)
+      expectError(() => Reflect.construct(binding.Poller, [null]), TypeError, /"options"/)
+      expectError(() => Reflect.construct(binding.Poller, [{ backend: 1 }]), TypeError, /"options.backend"/)
+      expectError(() => Reflect.construct(binding.Poller, [{ backend: null }]), TypeError, /"options.backend"/)
+      expectError(() => Reflect.construct(binding.Poller, [{ backend: "kqueue" }]), RangeError, /"options.backend"/)
+      expectError(() => Reflect.construct(binding.Poller, [{ backend: "poll\0" }]), RangeError, /"options.backend"/)
+      // Regression: a host with an embedded NUL used to bind the part before it.
+      const socket = binding.socket(4, "stream")
+      try {
+        expectError(() => binding.bind(socket, "127.0.0.1\0junk", 0), TypeError, /"host".*null bytes/)
+        expectError(() => binding.connect(socket, "127.0.0.1\0", 1), TypeError, /"host"/)
+      } finally {
+        binding.close(socket)
+      }
+
+      expectError(fn("notifyToken", "1"), TypeError, /"token"/)
+      expectError(fn("notifyToken"), TypeError, /"token"/)
+      expectError(fn("notifyToken", -1), RangeError, /"token"/)
+      expectError(fn("notifyToken", 2 ** 53), RangeError, /"token"/)
+      expectError(fn("notifyToken", 1.5), RangeError, /"token"/)
+      expectError(fn("eventfd", -1), RangeError, /"initval"/)
+      expectError(fn("eventfd", "1"), TypeError, /"initval"/)
+      expectError(fn("eventfd", 2 ** 32), RangeError, /"initval"/)
+      expectError(fn("socket", 5, "stream"), RangeError, /"family"/)
+      expectError(fn("socket", "4", "stream"), TypeError, /"family"/)
+      expectError(fn("socket", 4, 1), TypeError, /"type"/)
+      expectError(fn("socket", 4, "raw"), RangeError, /"type"/)
+      for (const name of ["close", "read", "write", "bind", "listen", "connect", "localPort", "socketError"] as const) {
+        expectError(fn(name, "3"), TypeError, /"fd"/)
+        expectError(fn(name, -1), RangeError, /"fd"/)
+        expectError(fn(name, 2 ** 31), RangeError, /"fd"/)
+        expectError(fn(name, NaN), RangeError, /"fd"/)
+      }
+      expectError(fn("read", read, [1, 2]), TypeError, /"buffer"/)
+      expectError(fn("read", read, new Uint16Array(2)), TypeError, /"buffer"/)
+      expectError(fn("write", write, "text"), TypeError, /"buffer"/)
+      expectError(fn("write", write, new DataView(new ArrayBuffer(2))), TypeError, /"buffer"/)
+      expectError(fn("bind", socket, 127, 0), TypeError, /"host"/)
+      expectError(fn("bind", socket, "127.0.0.1", 65536), RangeError, /"port"/)
+      expectError(fn("bind", socket, "127.0.0.1", "80"), TypeError, /"port"/)
+      expectError(fn("connect", socket, "127.0.0.1", -1), RangeError, /"port"/)
+      expectError(fn("connect", socket, undefined, 1), TypeError, /"host"/)
+      expectError(fn("listen", socket, -1), RangeError, /"backlog"/)
+      expectError(fn("listen", socket, "1"), TypeError, /"backlog"/)
+    } finally {
+      poller.close()
+      binding.close(read)
+      binding.close(write)
+      binding.close(socket)
+    }
+  })
+
+  it("accepts MAX_KEY, reports it as the key, and rejects MAX_KEY + 1", () => {
+    expect(MAX_KEY).toBe(2 ** 32 - 2)
+    const poller = open()
+    const [read, write] = binding.pipe()
+    try {
+      expectError(() => poller.add(read, MAX_KEY + 1, INTEREST_READABLE, MODE_LEVEL), RangeError, /"key"/)
+      poller.add(read, MAX_KEY, INTEREST_READABLE, MODE_LEVEL)
+      expectError(() => poller.modify(read, MAX_KEY + 1, INTEREST_READABLE, MODE_LEVEL), RangeError, /"key"/)
+      expect(binding.write(write, new Uint8Array([1]))).toBe(1)
+      const events = new Uint32Array(8)
+      expect(poller.wait(events, 5000)).toBe(1)
+      expect([events[0], events[1]! & EVENT_READABLE]).toEqual([MAX_KEY, EVENT_READABLE])
+      poller.modify(read, MAX_KEY, INTEREST_READABLE, MODE_LEVEL)
+      poller.delete(read)
+    } finally {
+      poller.close()
+      binding.close(read)
+      binding.close(write)
+    }
+  })
+
+  it("rejects a one-element batch and never writes past the batch", () => {
+    const poller = open()
+    const pipes = [binding.pipe(), binding.pipe()]
+    try {
+      expectError(() => poller.wait(new Uint32Array(1), 0), RangeError, /"events"/)
+      pipes.forEach(([read, write], key) => {
+        poller.add(read, key, INTEREST_READABLE, MODE_LEVEL)
+        binding.write(write, new Uint8Array([1]))
+      })
+      // Two ready fds, room for one pair: a length-3 view over a sentinel-filled buffer.
+      const backing = new Uint32Array(6).fill(0xdeadbeef)
+      expect(poller.wait(backing.subarray(1, 4), 1000)).toBe(1)
+      expect([backing[0], backing[3], backing[4], backing[5]]).toEqual([0xdeadbeef, 0xdeadbeef, 0xdeadbeef, 0xdeadbeef])
+      expect([0, 1]).toContain(backing[1])
+      // A batch on a SharedArrayBuffer is a Uint32Array like any other.
+      const shared = new Uint32Array(new SharedArrayBuffer(32))
+      expect(poller.wait(shared, 1000)).toBe(2)
+    } finally {
+      poller.close()
+      for (const [read, write] of pipes) {
+        binding.close(read)
+        binding.close(write)
+      }
+    }
+  })
+
+  it("refuses to be called without new", () => {
+    expectError(() => Reflect.apply(binding.Poller, undefined, [{ backend }]), TypeError, /new/)
+    const poller = open()
+    try {
+      expectError(() => Reflect.apply(binding.Poller, poller, [{ backend }]), TypeError, /new/)
+    } finally {
+      poller.close()
+    }
+  })
+
+  it("throws an Illegal invocation TypeError for every wrong receiver", () => {
+    const poller = open()
+    const proxy = new Proxy(poller, {})
+    const receivers: Array<unknown> = [
+      {},
+      binding.Poller.prototype,
+      Object.create(binding.Poller.prototype),
+      undefined,
+      null,
+      1,
+      "poller",
+      Symbol("poller"),
+      proxy,
+      () => {},
+      binding.Poller,
+      new Uint32Array(4),
+      binding
+    ]
+    try {
+      for (const receiver of receivers) {
+        for (const name of methodNames) {
+          const error = thrown(() => Reflect.apply(binding.Poller.prototype[name], receiver, [3, 1, 1, 0]))
+          expect(error, name).toBeInstanceOf(TypeError)
+          expect((error as Error).message, name).toBe("Illegal invocation")
+        }
+        for (const name of getterNames) {
+          const error = thrown(() => Reflect.apply(getter(name), receiver, []))
+          expect(error, name).toBeInstanceOf(TypeError)
+          expect((error as Error).message, name).toBe("Illegal invocation")
+        }
+      }
+      // The proxy did not reach the poller behind it.
+      expect(poller.closed).toBe(false)
+    } finally {
+      poller.close()
+    }
+  })
+
+  it("after close every method but close throws ERR_POLLER_CLOSED; the getters still answer", () => {
+    const poller = open()
+    const token = poller.notifyToken
+    const supportsEdge = poller.supportsEdge
+    const [read, write] = binding.pipe()
+    try {
+      poller.close()
+      const calls: Record<string, () => unknown> = {
+        add: () => poller.add(read, 1, INTEREST_READABLE, MODE_ONESHOT),
+        modify: () => poller.modify(read, 1, INTEREST_READABLE, MODE_ONESHOT),
+        delete: () => poller.delete(read),
+        wait: () => poller.wait(new Uint32Array(4), 0),
+        waitForever: () => poller.wait(new Uint32Array(4), -1),
+        notify: () => poller.notify(),
+        watch: () => poller.watch(() => {}),
+        unwatch: () => poller.unwatch(),
+        ref: () => poller.ref(),
+        unref: () => poller.unref()
+      }
+      for (const [name, call] of Object.entries(calls)) {
+        const error = thrown(call) as Error & { code?: unknown; errno?: unknown; syscall?: unknown }
+        expect(error, name).toBeInstanceOf(Error)
+        expect(error, name).not.toBeInstanceOf(TypeError)
+        expect(error.code, name).toBe("ERR_POLLER_CLOSED")
+      }
+      expect(poller.close()).toBeUndefined()
+      expect(poller.close()).toBeUndefined()
+      expect(poller.closed).toBe(true)
+      expect(poller.backend).toBe(backend)
+      expect(poller.supportsEdge).toBe(supportsEdge)
+      expect(poller.supportsLevel).toBe(true)
+      expect(poller.notifyToken).toBe(token)
+    } finally {
+      binding.close(read)
+      binding.close(write)
+    }
+  })
+
+  it("reports a failed syscall as an Error with errno, code and syscall", () => {
+    const poller = open()
+    const [read, write] = binding.pipe()
+    const syscall = backend === "epoll" ? "epoll_ctl" : "poll"
+    try {
+      // The largest fd number the boundary accepts; nothing is open there.
+      const badFd = thrown(() => poller.add(2 ** 31 - 1, 1, INTEREST_READABLE, MODE_ONESHOT))
+      expect(badFd).toMatchObject({ errno: 9, code: "EBADF", syscall })
+      expect(badFd).not.toBeInstanceOf(TypeError)
+      expect(thrown(() => poller.delete(read))).toMatchObject({ errno: 2, code: "ENOENT", syscall })
+      expect(thrown(() => poller.modify(read, 1, INTEREST_READABLE, MODE_ONESHOT))).toMatchObject({
+        code: "ENOENT",
+        syscall
+      })
+      poller.add(read, 1, INTEREST_READABLE, MODE_ONESHOT)
+      expect(thrown(() => poller.add(read, 2, INTEREST_READABLE, MODE_ONESHOT))).toMatchObject({
+        errno: 17,
+        code: "EEXIST",
+        syscall
+      })
+    } finally {
+      poller.close()
+      binding.close(read)
+      binding.close(write)
+    }
+  })
+
+  it("propagates what an options.backend getter throws, and leaks no fd", () => {
+    const before = fdCount()
+    const sentinel = new Error("from the getter")
+    const options = {
+      get backend(): string {
+        throw sentinel
+      }
+    }
+    expect(thrown(() => new binding.Poller(options as never))).toBe(sentinel)
+    const trap = new Proxy({}, {
+      get: () => {
+        throw sentinel
+      }
+    })
+    expect(thrown(() => new binding.Poller(trap))).toBe(sentinel)
+    expect(fdCount()).toBe(before)
+    // A proxy that answers is read like the object it stands for.
+    const poller = new binding.Poller(new Proxy({ backend }, {}))
+    expect(poller.backend).toBe(backend)
+    poller.close()
+    expect(fdCount()).toBe(before)
+  })
+
+  it("does not wake a closed poller's token or a token never issued", () => {
+    const poller = open()
+    const token = poller.notifyToken
+    expect(Number.isSafeInteger(token) && token > 0).toBe(true)
+    expect(binding.notifyToken(token)).toBe(true)
+    poller.close()
+    expect(binding.notifyToken(token)).toBe(false)
+    expect(binding.notifyToken(0)).toBe(false)
+    expect(binding.notifyToken(2 ** 53 - 1)).toBe(false)
+  })
+})
