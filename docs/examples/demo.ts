@@ -1,13 +1,29 @@
 /**
- * `npm start`: the readiness poller at work, in the terms of the Rust async book's "Executors and
- * System IO" chapter (its `IoBlocker` is our `Poller`). Runs on defaults and exits by itself.
+ * `npm start`: the model of the Rust async book's "Executors and System IO" chapter, end to end,
+ * printed step by step in the chapter's terms. Runs on defaults and exits by itself.
  *
- * The pipe comes from the addon's thin syscalls (an internal module): public IO types — sockets
- * and `AsyncFd` — build on the same poller.
+ * 1. The poller (the chapter's `IoBlocker`): add, block, notify.
+ * 2. A `SimpleFuture` that reads a pipe: `set_readable_callback` is `Registration.pollReadable`,
+ *    and the executor loop — run ready tasks, block in the reactor, dispatch events to wakers —
+ *    is written out by hand.
+ * 3. The same future and an `Effect.sleep` through Effect, on the runtime's layers.
+ *
+ * Pipes come from the addon's thin syscalls (an internal module); the public IO types (sockets,
+ * `AsyncFd`) build on the same reactor.
  */
-import { Console, Effect } from "effect"
+import { Console, Effect, Exit, Layer } from "effect"
 import { Worker } from "node:worker_threads"
-import { Interest, PollEvent, Poller } from "../../src/index.js"
+import {
+  Executor,
+  Interest,
+  Poll,
+  PollEvent,
+  Poller,
+  Reactor,
+  Runtime,
+  SimpleFuture,
+  Waker
+} from "../../src/index.js"
 import { addonPath, binding } from "../../src/internal/native.js"
 
 const events = PollEvent.makeBatch(16)
@@ -33,7 +49,10 @@ const nextEvents = (poller: Poller.Poller) =>
     return Effect.sync(() => poller.handle.unwatch())
   })
 
-const program = Effect.gen(function*() {
+const heading = (text: string) => Console.log(`\n== ${text}`)
+
+const pollerTour = Effect.gen(function*() {
+  yield* heading("1. The poller (IoBlocker)")
   const poller = yield* Poller.Poller
   yield* Console.log(`IoBlocker::new          -> ${poller.backend === "epoll" ? "an" : "a"} ${poller.backend} poller (edge-triggered: ${poller.supportsEdge})`)
 
@@ -69,10 +88,109 @@ const program = Effect.gen(function*() {
   yield* poller.delete(read)
 })
 
-Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Poller.layer))).then(
-  () => console.log("scope closed            -> poller closed, fds released"),
-  (error) => {
-    console.error(error)
-    process.exitCode = 1
+// The chapter's `Socket::read`: try the syscall; on EAGAIN hand the waker to the reactor
+// (`set_readable_callback`) and return Pending; when woken, the executor polls again.
+const readPipe = (registration: Reactor.Registration, fd: number, log: (line: string) => void) => {
+  // The waker handed to the reactor; a dropped (cancelled) read takes it back, so no wake-up
+  // reaches a task that is gone.
+  let parked: Waker.Waker | undefined
+  return SimpleFuture.fromPoll((waker) => {
+    const buffer = Buffer.alloc(64)
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const n = binding.read(fd, buffer)
+      if (n >= 0) {
+        log(`  task: read() -> ${n} bytes ${JSON.stringify(buffer.subarray(0, n).toString())}: Ready`)
+        return Poll.ready(buffer.subarray(0, n).toString())
+      }
+      if (n !== -binding.constants.EAGAIN) throw new Error(`read failed: errno ${-n}`)
+      const readiness = registration.pollReadable(waker)
+      if (Poll.isPending(readiness)) {
+        log("  task: read() -> EAGAIN; set_readable_callback(waker) -> Pending")
+        parked = waker
+        return Poll.pending
+      }
+      // The reactor says readable, yet read() said EAGAIN: the readiness is stale. Clear it (only
+      // if no newer event arrived since, by its tick) and try again.
+      registration.clearReadiness(readiness.value)
+    }
+    throw new Error("read: readiness kept going stale")
+  }).pipe(SimpleFuture.onDrop(() => {
+    if (parked !== undefined) registration.removeWaker("readable", parked)
+  }))
+}
+
+const futureTour = Effect.sync(() => {
+  console.log("\n== 2. A SimpleFuture, the reactor and the executor loop (by hand)")
+  const poller = Poller.unsafeOpen()
+  const reactor = Reactor.unsafeMake(poller)
+  const executor = Executor.unsafeMake({ reactor, mode: "dedicated" })
+  const [read, write] = binding.pipe()
+  try {
+    const registration = reactor.register(read, Interest.readable)
+    console.log(`add_io_event_interest   -> pipe fd ${read} registered: key ${registration.key} (slab index + generation)`)
+    const handle = executor.spawn(readPipe(registration, read, console.log))
+    // Another thread writes in 100 ms: until then, this thread has nothing to do but block.
+    const worker = new Worker(
+      `const { workerData } = require("node:worker_threads")
+       const binding = require(workerData.addonPath)
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100)
+       binding.write(workerData.fd, Buffer.from("from another thread"))`,
+      { eval: true, workerData: { addonPath, fd: write } }
+    )
+    let done: Exit.Exit<string> | undefined
+    const check = () => {
+      const result = handle.poll({ wake() {}, willWake: () => false } as never)
+      if (Poll.isReady(result)) done = result.value
+    }
+    for (let turn = 1; turn <= 10 && done === undefined; turn++) {
+      console.log(`executor turn ${turn}: run the ready tasks`)
+      executor.tick()
+      check()
+      if (done !== undefined) break
+      const start = process.hrtime.bigint()
+      console.log("executor: nothing ready -> IoBlocker::block (reactor.turn, no timeout)")
+      const woken = reactor.turn(-1)
+      console.log(`  reactor: woke after ${elapsed(start)}; dispatched the event to ${woken} waker(s) -> task queued`)
+    }
+    console.log(`executor: task finished with ${done === undefined ? "nothing" : Exit.isSuccess(done) ? JSON.stringify(done.value) : "a failure"}`)
+    registration.deregister()
+    worker.terminate()
+  } finally {
+    executor.close()
+    reactor.close()
+    poller.close()
+    binding.close(read)
+    binding.close(write)
   }
-)
+})
+
+const effectTour = Effect.gen(function*() {
+  yield* heading("3. The same through Effect (Runtime.layer, integrated with Node's loop)")
+  const reactor = yield* Reactor.Reactor
+  const [read, write] = binding.pipe()
+  yield* Effect.addFinalizer(() => Effect.sync(() => (binding.close(read), binding.close(write))))
+  const registration = reactor.register(read, Interest.readable)
+  yield* Effect.addFinalizer(() => Effect.sync(() => registration.deregister()))
+  setTimeout(() => binding.write(write, Buffer.from("from a Node timer")), 50)
+  const start = process.hrtime.bigint()
+  const text = yield* Executor.run(readPipe(registration, read, (line) => console.log(line)))
+  yield* Console.log(`Executor.run            -> ${JSON.stringify(text)} after ${elapsed(start)}, Node's loop never blocked`)
+  const slept = process.hrtime.bigint()
+  yield* Effect.sleep("20 millis")
+  yield* Console.log(`Effect.sleep(20 millis) -> on the executor's timer queue (layerScheduler), ${elapsed(slept)}`)
+})
+
+const main = Effect.gen(function*() {
+  yield* Effect.scoped(pollerTour).pipe(Effect.provide(Poller.layer))
+  yield* Console.log("scope closed            -> poller closed, fds released")
+  yield* futureTour
+  yield* Effect.scoped(effectTour).pipe(
+    Effect.provide(Runtime.layerScheduler.pipe(Layer.provideMerge(Runtime.layer)))
+  )
+  yield* Console.log("scope closed            -> tasks cancelled, sources deregistered, poller closed")
+})
+
+Effect.runPromise(main).catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})

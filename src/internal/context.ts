@@ -1,0 +1,61 @@
+/**
+ * What a future can reach while it is being polled: the timer queue and the IO driver (the
+ * reactor) of the executor that polls it. The executor enters its context around every poll, as
+ * tokio enters its runtime handle; a future polled by hand (outside any executor) that needs a
+ * timer or IO fails with a defect that says so.
+ *
+ * @internal
+ */
+import type * as Scheduler from "effect/Scheduler"
+import type { TimerQueue } from "./timerQueue.js"
+
+/** The reactor as the executor drives it. @internal */
+export interface IoDriver {
+  /** One wait on the poller (-1: until something happens; 0: do not block), then dispatch. Returns the wakers woken. */
+  turn(timeoutMs: number): number
+  /** Node-loop integration: `onEvents` runs on Node's loop whenever the poller has events. */
+  watch(onEvents: () => void): void
+  unwatch(): void
+  /** Wakes a `turn` blocked in another thread's view (a Worker) or from a signal handler. */
+  notify(): void
+  /** Whether anything is registered (a registered source keeps the process alive). */
+  readonly registrations: number
+  close(): void
+}
+
+/** @internal */
+export interface RuntimeContext {
+  readonly timer: TimerQueue
+  readonly io: IoDriver | undefined
+  /** The executor-backed Effect scheduler: fibers forked by futures run on it. */
+  readonly scheduler: Scheduler.Scheduler
+}
+
+let current: RuntimeContext | undefined
+
+/** Makes `context` current; returns the previous one for `leave`. @internal */
+export const enter = (context: RuntimeContext): RuntimeContext | undefined => {
+  const previous = current
+  current = context
+  return previous
+}
+
+/** @internal */
+export const leave = (previous: RuntimeContext | undefined): void => {
+  current = previous
+}
+
+/** The context of the executor polling right now, or a defect naming `what` needed it. @internal */
+export const currentContext = (what: string): RuntimeContext => {
+  if (current === undefined) {
+    throw new Error(`${what} was polled outside an executor: run it with Executor.spawn or Executor.blockOn`)
+  }
+  return current
+}
+
+/** The IO driver of the current executor, or a defect. @internal */
+export const currentIo = (what: string): IoDriver => {
+  const io = currentContext(what).io
+  if (io === undefined) throw new Error(`${what} needs a reactor, and this executor was built without one`)
+  return io
+}
