@@ -13,6 +13,7 @@ namespace reactor {
 
 void RegisterFdFunctions(Napi::Env env, Napi::Object exports);
 void RegisterSocketFunctions(Napi::Env env, Napi::Object exports);
+void RegisterSocketConstants(Napi::Env env, Napi::Object constants);
 
 void AddonData::MaybeFinishCleanup() {
   if (!tearing_down || pending_closes > 0 || cleanup == nullptr) return;
@@ -59,6 +60,7 @@ Napi::Object Constants(Napi::Env env) {
   set("MAX_KEY", kMaxKey);
   set("EAGAIN", EAGAIN);
   set("EINPROGRESS", EINPROGRESS);
+  RegisterSocketConstants(env, constants);
   Napi::Object frozen = constants;
   napi_object_freeze(env, frozen);
   return constants;

@@ -66,7 +66,27 @@ export interface NativeConstants {
   readonly MAX_KEY: number
   readonly EAGAIN: number
   readonly EINPROGRESS: number
+  readonly SOL_SOCKET: number
+  readonly SO_REUSEADDR: number
+  readonly SO_REUSEPORT: number
+  readonly SO_KEEPALIVE: number
+  readonly SO_SNDBUF: number
+  readonly SO_RCVBUF: number
+  readonly IPPROTO_TCP: number
+  readonly TCP_NODELAY: number
+  readonly IPPROTO_IPV6: number
+  readonly IPV6_V6ONLY: number
+  readonly SHUT_RD: number
+  readonly SHUT_WR: number
+  readonly SHUT_RDWR: number
+  /** The `family` argument of `socket` for Unix domain sockets. */
+  readonly FAMILY_UNIX: number
 }
+
+/** A socket address as the addon reports it. @internal */
+export type NativeAddress =
+  | { readonly family: "IPv4" | "IPv6"; readonly address: string; readonly port: number }
+  | { readonly family: "Unix"; readonly path: string }
 
 /** @internal */
 export interface NativeBinding {
@@ -80,14 +100,35 @@ export interface NativeBinding {
   socketpair(): [number, number]
   /** Non-blocking, close-on-exec eventfd; throws an errno error. */
   eventfd(initval: number): number
-  /** Non-blocking, close-on-exec socket of family 4 or 6 and type "stream" or "dgram"; throws an errno error. */
-  socket(family: 4 | 6, type: "stream" | "dgram"): number
+  /**
+   * Non-blocking, close-on-exec socket of family 4, 6 or `FAMILY_UNIX` (1) and type "stream" or
+   * "dgram"; throws an errno error.
+   */
+  socket(family: 1 | 4 | 6, type: "stream" | "dgram"): number
   close(fd: number): number
   read(fd: number, buffer: Uint8Array): number
   write(fd: number, buffer: Uint8Array): number
-  bind(fd: number, host: string, port: number): number
+  /** `bind(fd, host, port)` for IPv4/IPv6 (numeric hosts only), `bind(fd, path)` for Unix; -EINVAL for a bad address. */
+  bind(fd: number, host: string, port?: number): number
   listen(fd: number, backlog: number): number
-  connect(fd: number, host: string, port: number): number
+  /** Like `bind`; a non-blocking connect in progress is `-EINPROGRESS`. */
+  connect(fd: number, host: string, port?: number): number
+  /** accept4 until EAGAIN or `out` is full: the count written to `out`, or -errno if the first accept fails. */
+  acceptMany(fd: number, out: Int32Array): number
+  /** send(2) with MSG_NOSIGNAL of `buffer[offset, offset + length)`: bytes sent or -errno (EPIPE, never SIGPIPE). */
+  send(fd: number, buffer: Uint8Array, offset?: number, length?: number): number
+  /** recv(2) into `buffer[offset, offset + length)`: bytes read (0 at EOF) or -errno. */
+  recv(fd: number, buffer: Uint8Array, offset?: number, length?: number): number
+  /** sendmsg(2) of up to 64 buffers at once, with MSG_NOSIGNAL. */
+  sendMany(fd: number, buffers: ReadonlyArray<Uint8Array>): number
+  sendTo(fd: number, buffer: Uint8Array, host: string, port?: number): number
+  recvFrom(fd: number, buffer: Uint8Array): { readonly bytes: number; readonly from: NativeAddress | number } | number
+  shutdown(fd: number, how: number): number
+  setsockopt(fd: number, level: number, name: number, value: number): number
+  /** getsockname(2) as an address, or -errno. */
+  localAddress(fd: number): NativeAddress | number
+  /** getpeername(2) as an address, or -errno. */
+  remoteAddress(fd: number): NativeAddress | number
   /** The bound port of a socket, or `-errno`. */
   localPort(fd: number): number
   /** `SO_ERROR` of a socket (a positive errno, or 0), or `-errno` when getsockopt fails. */
