@@ -11,7 +11,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Interest from "../src/Interest.js"
 import * as PollEvent from "../src/PollEvent.js"
-import { addonPath } from "../src/internal/native.js"
+import { addonPath, binding } from "../src/internal/native.js"
 import * as Poller from "../src/Poller.js"
 import { FdScope } from "./utils/fds.js"
 
@@ -255,6 +255,25 @@ describe.each(["epoll", "poll"] as const)("Poller (%s backend)", (backend) => {
       expect(key).toBe(21)
       expect(PollEvent.isWritable(flags)).toBe(true)
       expect(PollEvent.isError(flags)).toBe(true)
+    })
+
+    it("TCP urgent data reports priority", () => {
+      const listener = fds.track(binding.socket(4, "stream"))
+      expect(binding.bind(listener, "127.0.0.1", 0)).toBe(0)
+      expect(binding.listen(listener, 1)).toBe(0)
+      const client = fds.connecting(binding.localPort(listener))
+      poller.add(listener, 23, Interest.readable, ONESHOT)
+      expect(wait(2000)).toEqual([[23, PollEvent.readable]])
+      const accepted = new Int32Array(1)
+      expect(binding.acceptMany(listener, accepted)).toBe(1)
+      const server = fds.track(accepted[0]!)
+      poller.add(server, 24, Interest.priority, ONESHOT)
+      expect(wait(20)).toEqual([])
+      expect(binding.send(client, Buffer.from("!"), 0, 1, binding.constants.MSG_OOB)).toBe(1)
+      const events = wait(2000)
+      expect(events.length).toBe(1)
+      expect(events[0]![0]).toBe(24)
+      expect(PollEvent.isPriority(events[0]![1])).toBe(true)
     })
 
     it("an eventfd is readable once its counter is non-zero", () => {

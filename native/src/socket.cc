@@ -176,12 +176,16 @@ Bytes ArgSlice(const Napi::CallbackInfo& info, size_t index) {
   return Bytes{bytes.data + offset, length};
 }
 
+// send(fd, buffer, offset?, length?, flags?): `flags` may only be 0 or MSG_OOB (TCP urgent data,
+// which the peer's poller reports as priority).
 Napi::Value Send(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0, "fd");
   Bytes bytes = ArgSlice(info, 1);
+  int flags = static_cast<int>(ArgIntegerOr(info, 4, "flags", 0, MSG_OOB, 0));
+  if (flags != 0 && flags != MSG_OOB) ThrowRangeError(info.Env(), "The \"flags\" argument must be 0 or MSG_OOB");
   ssize_t n;
   do {
-    n = send(fd, bytes.data, bytes.length, MSG_NOSIGNAL);
+    n = send(fd, bytes.data, bytes.length, MSG_NOSIGNAL | flags);
   } while (n < 0 && errno == EINTR);
   return Result(info, n);
 }
@@ -319,6 +323,7 @@ void RegisterSocketConstants(Napi::Env env, Napi::Object constants) {
   set("SHUT_WR", SHUT_WR);
   set("SHUT_RDWR", SHUT_RDWR);
   set("FAMILY_UNIX", kFamilyUnix);
+  set("MSG_OOB", MSG_OOB);
 }
 
 void RegisterSocketFunctions(Napi::Env env, Napi::Object exports) {

@@ -81,6 +81,7 @@ export interface NativeConstants {
   readonly SHUT_RDWR: number
   /** The `family` argument of `socket` for Unix domain sockets. */
   readonly FAMILY_UNIX: number
+  readonly MSG_OOB: number
 }
 
 /** A socket address as the addon reports it. @internal */
@@ -115,8 +116,11 @@ export interface NativeBinding {
   connect(fd: number, host: string, port?: number): number
   /** accept4 until EAGAIN or `out` is full: the count written to `out`, or -errno if the first accept fails. */
   acceptMany(fd: number, out: Int32Array): number
-  /** send(2) with MSG_NOSIGNAL of `buffer[offset, offset + length)`: bytes sent or -errno (EPIPE, never SIGPIPE). */
-  send(fd: number, buffer: Uint8Array, offset?: number, length?: number): number
+  /**
+   * send(2) with MSG_NOSIGNAL of `buffer[offset, offset + length)`: bytes sent or -errno (EPIPE,
+   * never SIGPIPE). `flags` may be 0 or `MSG_OOB` (urgent data).
+   */
+  send(fd: number, buffer: Uint8Array, offset?: number, length?: number, flags?: number): number
   /** recv(2) into `buffer[offset, offset + length)`: bytes read (0 at EOF) or -errno. */
   recv(fd: number, buffer: Uint8Array, offset?: number, length?: number): number
   /** sendmsg(2) of up to 64 buffers at once, with MSG_NOSIGNAL. */
