@@ -175,3 +175,132 @@ export * as Executor from "./Executor.js"
  * @since 0.1.0
  */
 export * as Runtime from "./Runtime.js"
+
+/**
+ * The typed error of every socket and `AsyncFd` operation, with a closed `reason` mapped from errno.
+ *
+ * @example
+ * ```ts
+ * import { IoError } from "effect-reactor"
+ *
+ * const refused = IoError.isReason("ConnectionRefused")
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as IoError from "./IoError.js"
+
+/**
+ * Socket addresses: IPv4/IPv6 with a port, or a Unix domain path.
+ *
+ * @example
+ * ```ts
+ * import { SocketAddress } from "effect-reactor"
+ *
+ * console.log(SocketAddress.format(SocketAddress.inet("127.0.0.1", 80))) // "127.0.0.1:80"
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as SocketAddress from "./SocketAddress.js"
+
+/**
+ * Connected TCP sockets: Effects, a Stream and a Sink, and allocation-free polls for futures.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TcpStream } from "effect-reactor"
+ *
+ * const hello = Effect.scoped(
+ *   Effect.flatMap(TcpStream.connect({ port: 8080 }), (stream) => stream.writeAll(new TextEncoder().encode("hi")))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as TcpStream from "./TcpStream.js"
+
+/**
+ * Listening TCP sockets: accept until EAGAIN on each readiness event; `accept` and a Stream of connections.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TcpListener } from "effect-reactor"
+ *
+ * const port = Effect.scoped(Effect.map(TcpListener.bind({ port: 0 }), (listener) => listener.localAddress))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as TcpListener from "./TcpListener.js"
+
+/**
+ * Connected Unix domain stream sockets, with the `TcpStream` surface.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { UnixStream } from "effect-reactor"
+ *
+ * const connected = Effect.scoped(Effect.map(UnixStream.connect({ path: "/tmp/app.sock" }), (s) => s.fd))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as UnixStream from "./UnixStream.js"
+
+/**
+ * Listening Unix domain stream sockets, with the `TcpListener` surface.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { UnixListener } from "effect-reactor"
+ *
+ * const bound = Effect.scoped(Effect.map(UnixListener.bind({ path: "/tmp/app.sock" }), (l) => l.localAddress))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as UnixListener from "./UnixListener.js"
+
+/**
+ * UDP sockets: send to an address, receive with the sender's, connect.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { UdpSocket } from "effect-reactor"
+ *
+ * const local = Effect.scoped(Effect.map(UdpSocket.bind({ port: 0 }), (socket) => socket.localAddress))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as UdpSocket from "./UdpSocket.js"
+
+/**
+ * Readiness for any pollable fd (pipe, tty, eventfd, timerfd, ...): waits, and try-wait-retry around your syscalls.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AsyncFd, Interest } from "effect-reactor"
+ *
+ * const waitReadable = (fd: number) =>
+ *   Effect.scoped(Effect.flatMap(AsyncFd.register(fd, { interest: Interest.readable }), (asyncFd) => asyncFd.readable))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as AsyncFd from "./AsyncFd.js"

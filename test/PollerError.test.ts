@@ -19,7 +19,20 @@ const expectedByCode: ReadonlyArray<readonly [string, Errno.Reason]> = [
   ["EOPNOTSUPP", "Unsupported"],
   ["EBADF", "BadDescriptor"],
   ["EINVAL", "InvalidArgument"],
-  ["ERR_POLLER_CLOSED", "Closed"]
+  ["ERR_POLLER_CLOSED", "Closed"],
+  ["EADDRINUSE", "AddressInUse"],
+  ["EADDRNOTAVAIL", "AddressNotAvailable"],
+  ["ECONNREFUSED", "ConnectionRefused"],
+  ["ECONNRESET", "ConnectionReset"],
+  ["ECONNABORTED", "ConnectionReset"],
+  ["EPIPE", "BrokenPipe"],
+  ["ETIMEDOUT", "TimedOut"],
+  ["ENOTCONN", "NotConnected"],
+  ["EDESTADDRREQ", "NotConnected"],
+  ["EACCES", "PermissionDenied"],
+  ["EAFNOSUPPORT", "Unsupported"],
+  ["EPROTONOSUPPORT", "Unsupported"],
+  ["ENOTFOUND", "NotFound"]
 ]
 
 describe("errno mapping", () => {
@@ -85,7 +98,10 @@ describe("fromNativeError", () => {
 
   it.each(expectedByCode.filter(([code]) => code in errnos))("maps the native %s error to %s", (code, reason) => {
     const errno = errnos[code as keyof typeof errnos]
-    expect(fromNativeError(nativeError({ errno, code, syscall: "epoll_ctl" }), "add").reason).toBe(reason)
+    // Socket reasons (AddressInUse, ...) belong to IoError; a poller reports them as Os.
+    expect(fromNativeError(nativeError({ errno, code, syscall: "epoll_ctl" }), "add").reason).toBe(
+      toPollerReason(reason)
+    )
   })
 
   it("maps the closed-poller error to Closed", () => {

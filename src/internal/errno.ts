@@ -1,8 +1,10 @@
 /**
  * The one place where an errno becomes a reason.
  *
- * Every error type of the package (`PollerError` today, the socket errors later) asks `reasonOf`; none keeps its
- * own table. The table is keyed by the `code` string ("EEXIST") because that is what the native boundary and Node
+ * Every error type of the package (`PollerError`, `IoError`) asks `reasonOf`; none keeps its own table. A type
+ * whose closed set lacks a reason reports it as `"Os"` (keeping errno and code).
+ *
+ * The table is keyed by the `code` string ("EEXIST") because that is what the native boundary and Node
  * both carry, and a code names the same condition on every platform while the number does not (EAGAIN is 11 on
  * Linux and 35 on macOS). A bare number is translated to its code through `os.constants.errno` first.
  *
@@ -23,6 +25,14 @@ export type Reason =
   | "BadDescriptor"
   | "InvalidArgument"
   | "Closed"
+  | "AddressInUse"
+  | "AddressNotAvailable"
+  | "ConnectionRefused"
+  | "ConnectionReset"
+  | "BrokenPipe"
+  | "TimedOut"
+  | "NotConnected"
+  | "PermissionDenied"
   | "Os"
 
 /**
@@ -43,7 +53,24 @@ export const table: ReadonlyMap<string, Exclude<Reason, "Os">> = new Map([
   ["EOPNOTSUPP", "Unsupported"],
   ["EBADF", "BadDescriptor"],
   ["EINVAL", "InvalidArgument"],
-  [ERR_POLLER_CLOSED, "Closed"]
+  [ERR_POLLER_CLOSED, "Closed"],
+  // Sockets (socket(7), tcp(7), unix(7)).
+  ["EADDRINUSE", "AddressInUse"],
+  ["EADDRNOTAVAIL", "AddressNotAvailable"],
+  ["ECONNREFUSED", "ConnectionRefused"],
+  ["ECONNRESET", "ConnectionReset"],
+  // accept(2): the connection was reset before it could be accepted.
+  ["ECONNABORTED", "ConnectionReset"],
+  // send(2) with MSG_NOSIGNAL: the peer is gone; the signal SIGPIPE is never raised.
+  ["EPIPE", "BrokenPipe"],
+  ["ETIMEDOUT", "TimedOut"],
+  ["ENOTCONN", "NotConnected"],
+  ["EDESTADDRREQ", "NotConnected"],
+  ["EACCES", "PermissionDenied"],
+  ["EAFNOSUPPORT", "Unsupported"],
+  ["EPROTONOSUPPORT", "Unsupported"],
+  // getaddrinfo(3) as Node's dns module reports it: the name does not resolve.
+  ["ENOTFOUND", "NotFound"]
 ])
 
 const codeByErrno: ReadonlyMap<number, string> = (() => {

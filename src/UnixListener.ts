@@ -1,0 +1,66 @@
+/**
+ * A listening Unix domain stream socket on the reactor: the same surface as `TcpListener` (it is one). The socket
+ * file is created by `bind` and removed on release; a path that already exists is `AddressInUse`.
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as internal from "./internal/stream.js"
+import type { IoError } from "./IoError.js"
+import type { Reactor } from "./Reactor.js"
+import type { TcpListener } from "./TcpListener.js"
+
+/**
+ * A listening Unix domain socket: a `TcpListener` by shape and behaviour; its connections are `UnixStream`s.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { UnixListener } from "effect-reactor"
+ *
+ * const acceptOne = (listener: UnixListener.UnixListener) => Effect.scoped(listener.accept)
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UnixListener = TcpListener
+
+/**
+ * Options of `bind`: the socket's `path` (shorter than 108 bytes) and the `backlog` (default 1024).
+ *
+ * @example
+ * ```ts
+ * import type { UnixListener } from "effect-reactor"
+ *
+ * const options: UnixListener.BindOptions = { path: "/tmp/app.sock", backlog: 128 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BindOptions {
+  readonly path: string
+  readonly backlog?: number | undefined
+}
+
+/**
+ * Binds and listens at `path`, as a resource of the current scope; the release removes the socket file. Fails with
+ * `AddressInUse` (the path exists), `NotFound` (no such directory), `PermissionDenied`, `InvalidAddress`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Runtime, UnixListener } from "effect-reactor"
+ *
+ * const program = Effect.scoped(
+ *   Effect.map(UnixListener.bind({ path: "/tmp/app.sock" }), (listener) => listener.localAddress)
+ * ).pipe(Effect.provide(Runtime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const bind: (options: BindOptions) => Effect.Effect<UnixListener, IoError, Reactor | Scope.Scope> =
+  internal.bindUnix

@@ -1,0 +1,85 @@
+/**
+ * A connected Unix domain stream socket on the reactor: the same surface as `TcpStream` (it is one), minus
+ * `setNoDelay`, which fails with `Unsupported`. Addresses are `{ _tag: "Unix", path }` (`""` for the unnamed client
+ * end).
+ *
+ * @since 0.1.0
+ */
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as internal from "./internal/stream.js"
+import type { IoError } from "./IoError.js"
+import type { Reactor } from "./Reactor.js"
+import type { TcpStream } from "./TcpStream.js"
+
+/**
+ * A connected Unix domain stream socket: a `TcpStream` by shape and behaviour.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { UnixStream } from "effect-reactor"
+ *
+ * const greet = (stream: UnixStream.UnixStream) => stream.writeAll(new TextEncoder().encode("hi"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UnixStream = TcpStream
+
+/**
+ * Options of `connect`: the socket's `path` (shorter than 108 bytes) and an optional `timeout`.
+ *
+ * @example
+ * ```ts
+ * import type { UnixStream } from "effect-reactor"
+ *
+ * const options: UnixStream.ConnectOptions = { path: "/tmp/app.sock" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectOptions {
+  readonly path: string
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * Connects to the Unix socket at `path`, as a resource of the current scope. Fails with `NotFound` (no such path),
+ * `ConnectionRefused` (nothing listens there), `InvalidAddress` (an empty or too long path), and `Os` with code
+ * `EAGAIN` when the listener's backlog is full (unix(7)).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Runtime, UnixStream } from "effect-reactor"
+ *
+ * const program = Effect.scoped(
+ *   Effect.flatMap(UnixStream.connect({ path: "/tmp/app.sock" }), (stream) => stream.shutdown("write"))
+ * ).pipe(Effect.provide(Runtime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const connect: (options: ConnectOptions) => Effect.Effect<UnixStream, IoError, Reactor | Scope.Scope> =
+  internal.connectUnix
+
+/**
+ * Adopts a connected, non-blocking Unix stream socket fd (for example an end of `socketpair(2)`), as `TcpStream.fromFd`
+ * does.
+ *
+ * @example
+ * ```ts
+ * import { UnixStream } from "effect-reactor"
+ *
+ * const adopt = (fd: number) => UnixStream.fromFd(fd)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromFd: (fd: number) => Effect.Effect<UnixStream, IoError, Reactor | Scope.Scope> = internal.fromFd

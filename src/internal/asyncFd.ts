@@ -1,0 +1,139 @@
+/**
+ * `AsyncFd`: readiness for any pollable fd (pipe, tty, eventfd, timerfd, signalfd, inotify, character devices), with
+ * the try-wait-retry protocol of `Source` around the caller's own syscalls.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type * as Api from "../AsyncFd.js"
+import type { Interest } from "../Interest.js"
+import type { IoError } from "../IoError.js"
+import type * as Reactor from "../Reactor.js"
+import * as address from "./address.js"
+import * as interest from "./interest.js"
+import * as ioError from "./ioError.js"
+import { binding } from "./native.js"
+import * as reactor from "./reactor.js"
+import { EAGAIN, EPIPE, Source } from "./source.js"
+import { attemptSync, registerFd } from "./stream.js"
+
+/** @internal */
+export const WouldBlock: Api.WouldBlock = Symbol.for("effect-reactor/AsyncFd/WouldBlock") as Api.WouldBlock
+
+/** @internal */
+export class AsyncFd implements Api.AsyncFd {
+  constructor(readonly source: Source, readonly interest: Interest) {}
+
+  get fd(): number {
+    return this.source.fd
+  }
+
+  get closed(): boolean {
+    return this.source.closed
+  }
+
+  get registration(): Reactor.Registration {
+    return this.source.registration
+  }
+
+  private lacks(bit: number, what: string): IoError | undefined {
+    return (this.interest & bit) === 0
+      ? ioError.invalidArgument(what, `the fd was registered without ${what} interest`)
+      : undefined
+  }
+
+  get readable(): Effect.Effect<Reactor.Readiness, IoError> {
+    const missing = this.lacks(interest.READABLE, "readable")
+    return missing !== undefined ? Effect.fail(missing) : this.source.ready("readable", "readable")
+  }
+
+  get writable(): Effect.Effect<Reactor.Readiness, IoError> {
+    const missing = this.lacks(interest.WRITABLE, "writable")
+    return missing !== undefined ? Effect.fail(missing) : this.source.ready("writable", "writable")
+  }
+
+  clearReadiness(readiness: Reactor.Readiness): void {
+    this.source.registration.clearReadiness(readiness)
+  }
+
+  private withDirection<A>(
+    direction: "readable" | "writable",
+    f: (fd: number) => A | Api.WouldBlock,
+    syscall: string
+  ): Effect.Effect<A, IoError> {
+    const missing = this.lacks(direction === "readable" ? interest.READABLE : interest.WRITABLE, direction)
+    if (missing !== undefined) return Effect.fail(missing)
+    const fd = this.source.fd
+    return Effect.suspend(() => {
+      let out: A
+      return Effect.map(
+        this.source.io(direction, () => {
+          const result = f(fd)
+          if (result === WouldBlock) return -EAGAIN
+          out = result as A
+          return 0
+        }, syscall, -EPIPE),
+        () => out
+      )
+    })
+  }
+
+  readWith<A>(f: (fd: number) => A | Api.WouldBlock): Effect.Effect<A, IoError> {
+    return this.withDirection("readable", f, "readWith")
+  }
+
+  writeWith<A>(f: (fd: number) => A | Api.WouldBlock): Effect.Effect<A, IoError> {
+    return this.withDirection("writable", f, "writeWith")
+  }
+
+  read(buffer: Uint8Array): Effect.Effect<number, IoError> {
+    if (!(buffer instanceof Uint8Array)) {
+      return Effect.fail(ioError.invalidArgument("read", "buffer must be a Uint8Array"))
+    }
+    const missing = this.lacks(interest.READABLE, "readable")
+    if (missing !== undefined) return Effect.fail(missing)
+    const fd = this.source.fd
+    return this.source.io("readable", () => binding.read(fd, buffer), "read", 0)
+  }
+
+  write(bytes: Uint8Array): Effect.Effect<number, IoError> {
+    if (!(bytes instanceof Uint8Array)) {
+      return Effect.fail(ioError.invalidArgument("write", "bytes must be a Uint8Array"))
+    }
+    const missing = this.lacks(interest.WRITABLE, "writable")
+    if (missing !== undefined) return Effect.fail(missing)
+    const fd = this.source.fd
+    return this.source.io("writable", () => binding.write(fd, bytes), "write", -EPIPE)
+  }
+
+  get close(): Effect.Effect<void> {
+    return Effect.sync(() => this.source.close())
+  }
+}
+
+const make = (owned: boolean) =>
+(
+  fd: number,
+  options?: Api.Options
+): Effect.Effect<AsyncFd, IoError, Reactor.Reactor | Scope.Scope> =>
+  Effect.flatMap(reactor.tag, (io) =>
+    Effect.acquireRelease(
+      attemptSync(() => {
+        const bad = address.checkCount(fd, "fd", "register")
+        if (bad !== undefined) throw bad
+        const wanted = options?.interest ?? ((interest.READABLE | interest.WRITABLE) as Interest)
+        if (!interest.isInterest(wanted) || wanted === interest.NONE) {
+          throw ioError.invalidArgument("register", `interest must be a non-empty Interest, got ${String(wanted)}`)
+        }
+        // A handed-over fd is closed when registering fails too: from the call on, it is ours.
+        return new AsyncFd(new Source(fd, registerFd(io, fd, wanted, owned, "register"), owned), wanted)
+      }),
+      (asyncFd) => asyncFd.close
+    ))
+
+/** @internal */
+export const register = make(false)
+
+/** @internal */
+export const adopt = make(true)

@@ -1,0 +1,161 @@
+/**
+ * TcpListener: binding (port 0, IPv6, AddressInUse, bad input), accepting until EAGAIN (1000 connections in few
+ * turns), the connections stream and its ownership, the future face, and interruption.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
+import { binding } from "../src/internal/native.js"
+import * as Reactor from "../src/Reactor.js"
+import * as Runtime from "../src/Runtime.js"
+import * as TcpListener from "../src/TcpListener.js"
+import * as TcpStream from "../src/TcpStream.js"
+import * as Waker from "../src/Waker.js"
+import { fdCount, FdScope } from "./utils/fds.js"
+import { bytes, eventually, readExactly } from "./utils/sockets.js"
+
+const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
+  Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
+
+const portOf = (listener: TcpListener.TcpListener): number => (listener.localAddress as { port: number }).port
+
+describe("TcpListener", () => {
+  it.live("port 0 binds a real port, on IPv4 and IPv6", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const v4 = yield* TcpListener.bind({ port: 0 })
+      const v6 = yield* TcpListener.bind({ host: "::1", port: 0 })
+      expect(v4.localAddress).toMatchObject({ _tag: "Inet", family: "IPv4", address: "127.0.0.1" })
+      expect(v6.localAddress).toMatchObject({ _tag: "Inet", family: "IPv6", address: "::1" })
+      expect(portOf(v4)).toBeGreaterThan(0)
+      expect(portOf(v6)).toBeGreaterThan(0)
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("a bound port is AddressInUse; reusePort lets two listeners share it", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const before = fdCount()
+      const first = yield* TcpListener.bind({ port: 0 })
+      const exit = yield* Effect.exit(TcpListener.bind({ port: portOf(first) }))
+      expect(failureReason(exit)).toBe("AddressInUse")
+      expect(fdCount()).toBe(before + 1)
+      const a = yield* TcpListener.bind({ port: 0, reusePort: true })
+      const b = yield* TcpListener.bind({ port: portOf(a), reusePort: true })
+      expect(portOf(b)).toBe(portOf(a))
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("bad input is a typed error", () =>
+    Effect.gen(function*() {
+      const reasons = yield* Effect.all(
+        [
+          TcpListener.bind({ port: 70000 }),
+          TcpListener.bind({ port: 0, backlog: -1 }),
+          TcpListener.bind({ host: "999.1.1.1", port: 0 }),
+          TcpListener.bind({ host: "10.255.255.1", port: 0 })
+        ].map((effect) => Effect.scoped(effect).pipe(Effect.flip, Effect.map((error) => error.reason)))
+      )
+      expect(reasons).toEqual(["InvalidArgument", "InvalidArgument", "InvalidAddress", "AddressNotAvailable"])
+    }).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("1000 connections arriving together are all accepted, in few turns", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const listener = yield* TcpListener.bind({ port: 0, backlog: 2048 })
+      const port = portOf(listener)
+      const fds = new FdScope()
+      yield* Effect.addFinalizer(() => Effect.sync(() => fds.closeAll()))
+      for (let i = 0; i < 1000; i++) fds.connecting(port)
+      yield* Effect.sleep("50 millis")
+      const chunks: Array<number> = []
+      let total = 0
+      yield* listener.connections.pipe(
+        Stream.mapChunks((chunk) => {
+          chunks.push(chunk.length)
+          return chunk
+        }),
+        Stream.take(1000),
+        Stream.runForEach((connection) => {
+          total++
+          return connection.close
+        })
+      )
+      expect(total).toBe(1000)
+      // accept4 until EAGAIN, 1024 at a time: everything queued comes in one or two chunks.
+      expect(chunks.length).toBeLessThanOrEqual(3)
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("1000 concurrent clients are all served by an echo server", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const listener = yield* TcpListener.bind({ port: 0, backlog: 2048 })
+      const port = portOf(listener)
+      yield* Effect.forkScoped(listener.connections.pipe(
+        Stream.runForEach((connection) =>
+          Effect.forkDaemon(
+            Stream.run(connection.stream(), connection.sink).pipe(Effect.ensuring(connection.close), Effect.ignore)
+          )
+        )
+      ))
+      const results = yield* Effect.all(
+        Array.from({ length: 1000 }, (_, i) =>
+          Effect.scoped(Effect.gen(function*() {
+            const client = yield* TcpStream.connect({ port })
+            yield* client.writeAll(bytes(`client-${i}`))
+            return yield* readExactly(client, `client-${i}`.length)
+          }))),
+        { concurrency: "unbounded" }
+      )
+      expect(results.every((echo, i) => echo === `client-${i}`)).toBe(true)
+    })).pipe(Effect.provide(Runtime.layer)), 30_000)
+
+  it.live("connections belong to the listener: closing its scope closes them", () =>
+    Effect.gen(function*() {
+      const before = fdCount()
+      const reactor = yield* Reactor.Reactor
+      const registered = reactor.registrations
+      const fds = new FdScope()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const listener = yield* TcpListener.bind({ port: 0 })
+        for (let i = 0; i < 5; i++) fds.connecting(portOf(listener))
+        // Take two, leave the rest pending in the listener's backlog.
+        yield* listener.connections.pipe(Stream.take(2), Stream.runDrain)
+      }))
+      fds.closeAll()
+      expect(reactor.registrations).toBe(registered)
+      expect(fdCount()).toBe(before)
+    }).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("interrupting a pending accept removes its waker; closing the listener fails accept with Closed", () =>
+    Effect.gen(function*() {
+      const before = fdCount()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const listener = yield* TcpListener.bind({ port: 0 })
+        const registration = (listener as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } })
+          .source.registration
+        const accepting = yield* Effect.fork(Effect.scoped(listener.accept))
+        yield* eventually(() => registration.waiters[0]!.length === 1)
+        yield* Fiber.interrupt(accepting)
+        expect(registration.waiters[0]!.length).toBe(0)
+        const again = yield* Effect.fork(Effect.exit(Effect.scoped(listener.accept)))
+        yield* eventually(() => registration.waiters[0]!.length === 1)
+        yield* listener.close
+        expect(failureReason(yield* Fiber.join(again))).toBe("Closed")
+      }))
+      expect(fdCount()).toBe(before)
+    }).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("pollAccept: -EAGAIN with the waker parked, then raw fds to adopt with fromFd", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const listener = yield* TcpListener.bind({ port: 0 })
+      let woken = 0
+      const waker = Waker.make(() => void woken++)
+      const out = new Int32Array(8)
+      expect(listener.pollAccept(waker, out)).toBe(-binding.constants.EAGAIN)
+      const client = yield* TcpStream.connect({ port: portOf(listener) })
+      yield* eventually(() => woken === 1)
+      expect(listener.pollAccept(waker, out)).toBe(1)
+      const server = yield* TcpStream.fromFd(out[0]!)
+      expect(server.remoteAddress).toEqual(client.localAddress)
+      yield* client.writeAll(bytes("adopted"))
+      expect(yield* readExactly(server, 7)).toBe("adopted")
+      listener.removeWaker(waker)
+    })).pipe(Effect.provide(Runtime.layer)))
+})

@@ -1,0 +1,334 @@
+/**
+ * TcpStream over real loopback sockets: echo on IPv4 and IPv6, partial writes, half-close, resets, EPIPE, connect
+ * failures and timeouts, the future face, interruption, and leaks.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FastCheck from "effect/FastCheck"
+import * as Stream from "effect/Stream"
+import * as Executor from "../src/Executor.js"
+import type { IoError } from "../src/IoError.js"
+import { binding } from "../src/internal/native.js"
+import * as Reactor from "../src/Reactor.js"
+import * as Runtime from "../src/Runtime.js"
+import * as TcpListener from "../src/TcpListener.js"
+import * as TcpStream from "../src/TcpStream.js"
+import * as SimpleFuture from "../src/SimpleFuture.js"
+import * as Waker from "../src/Waker.js"
+import { fdCount, FdScope } from "./utils/fds.js"
+import { bytes, connectedPair, eventually, readExactly, text } from "./utils/sockets.js"
+
+const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
+  Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
+
+describe("TcpStream", () => {
+  it.each(["127.0.0.1", "::1"])("echoes over %s, and reports both addresses", (host) =>
+    Effect.runPromise(
+      Effect.scoped(Effect.gen(function*() {
+        const listener = yield* TcpListener.bind({ host, port: 0 })
+        const port = (listener.localAddress as { port: number }).port
+        expect(port).toBeGreaterThan(0)
+        const server = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
+          const connection = yield* listener.accept
+          yield* Stream.run(connection.stream(), connection.sink)
+          yield* connection.shutdown("write")
+        })))
+        const client = yield* TcpStream.connect({ host, port, noDelay: true })
+        const family = host === "::1" ? "IPv6" : "IPv4"
+        expect(client.remoteAddress).toEqual({ _tag: "Inet", family, address: host, port })
+        expect(client.localAddress._tag).toBe("Inet")
+        yield* client.writeAll(bytes("hello, "))
+        yield* client.writeAll(bytes("world"))
+        yield* client.shutdown("write")
+        const echoed = yield* Stream.runCollect(client.stream(4))
+        expect(text(Chunk.toReadonlyArray(echoed))).toBe("hello, world")
+        yield* Fiber.join(server)
+      })).pipe(Effect.provide(Runtime.layer))
+    ))
+
+  it.live("works on the poll(2) backend too (oneshot re-arming): a large transfer and a pending read", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      const payload = new Uint8Array(4 * 1024 * 1024).fill(7)
+      const writer = yield* Effect.fork(Effect.zipRight(client.writeAll(payload), client.shutdown("write")))
+      const total = yield* Stream.runFold(server.stream(), 0, (n, chunk) => n + chunk.length)
+      yield* Fiber.join(writer)
+      expect(total).toBe(payload.length)
+      const reader = yield* Effect.fork(server.read(new Uint8Array(4)))
+      yield* Effect.sleep("10 millis")
+      yield* server.writeAll(bytes("back"))
+      expect(yield* readExactly(client, 4)).toBe("back")
+      yield* Fiber.interrupt(reader)
+    })).pipe(Effect.provide(Runtime.layerWith({ backend: "poll" }))))
+
+  it.live("reads without suspending when data is there, and 0 at end of stream", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      yield* server.writeAll(bytes("abc"))
+      yield* eventually(() => true)
+      const buffer = new Uint8Array(8)
+      expect(yield* readExactly(client, 3)).toBe("abc")
+      yield* server.shutdown("write")
+      expect(yield* client.read(buffer)).toBe(0)
+      expect(yield* client.read(buffer)).toBe(0)
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("writeAll handles partial writes of a large buffer against a slow reader", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      const size = 8 * 1024 * 1024
+      const payload = new Uint8Array(size).map((_, i) => i % 251)
+      const writer = yield* Effect.fork(Effect.zipRight(client.writeAll(payload), client.shutdown("write")))
+      const received = yield* Stream.runFold(server.stream(7919), { n: 0, ok: true }, (acc, chunk) => {
+        for (let i = 0; i < chunk.length; i++) if (chunk[i] !== (acc.n + i) % 251) acc.ok = false
+        acc.n += chunk.length
+        return acc
+      })
+      yield* Fiber.join(writer)
+      expect(received).toEqual({ n: size, ok: true })
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("half-close both ways: each side reads end of stream and can still write", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      yield* client.shutdown("write")
+      expect(yield* server.read(new Uint8Array(4))).toBe(0)
+      yield* server.writeAll(bytes("late reply"))
+      expect(yield* readExactly(client, 10)).toBe("late reply")
+      yield* server.shutdown("write")
+      expect(yield* client.read(new Uint8Array(4))).toBe(0)
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("a peer that closes with unread data resets a pending read (ConnectionReset)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      const reader = yield* Effect.fork(Effect.exit(client.read(new Uint8Array(16))))
+      yield* Effect.sleep("10 millis")
+      // Unread data in the server's receive buffer: close(2) sends RST instead of FIN.
+      yield* client.writeAll(bytes("unread"))
+      yield* eventually(() => true)
+      yield* Effect.sleep("10 millis")
+      yield* server.close
+      const exit = yield* Fiber.join(reader)
+      expect(failureReason(exit)).toBe("ConnectionReset")
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("writing to a reset peer fails with BrokenPipe or ConnectionReset, never SIGPIPE", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      yield* client.writeAll(bytes("unread"))
+      yield* Effect.sleep("10 millis")
+      yield* server.close
+      yield* Effect.sleep("10 millis")
+      const exit = yield* Effect.exit(Effect.forever(client.writeAll(new Uint8Array(65536))))
+      expect(["BrokenPipe", "ConnectionReset"]).toContain(failureReason(exit))
+      // Once the reset has been reported, further writes are EPIPE.
+      const again = yield* Effect.exit(client.write(bytes("x")))
+      expect(failureReason(again)).toBe("BrokenPipe")
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("a write mid-transfer to a peer that goes away fails, does not hang", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      const writer = yield* Effect.fork(Effect.exit(client.writeAll(new Uint8Array(32 * 1024 * 1024))))
+      yield* Effect.sleep("20 millis")
+      yield* server.close
+      const exit = yield* Fiber.join(writer)
+      expect(["BrokenPipe", "ConnectionReset"]).toContain(failureReason(exit))
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("connect to a closed port is ConnectionRefused", () =>
+    Effect.gen(function*() {
+      const port = new FdScope().closedPort()
+      const exit = yield* Effect.exit(Effect.scoped(TcpStream.connect({ port })))
+      expect(failureReason(exit)).toBe("ConnectionRefused")
+    }).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("connect times out against a full backlog (loopback only)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const before = fdCount()
+      const listener = yield* TcpListener.bind({ port: 0, backlog: 0 })
+      const port = (listener.localAddress as { port: number }).port
+      // Fill the accept queue: with nobody accepting, later SYNs are dropped and their connects stay pending.
+      const fds = new FdScope()
+      yield* Effect.addFinalizer(() => Effect.sync(() => fds.closeAll()))
+      for (let i = 0; i < 8; i++) fds.connecting(port)
+      yield* Effect.sleep("20 millis")
+      const start = Date.now()
+      const exit = yield* Effect.exit(Effect.scoped(TcpStream.connect({ port, timeout: "150 millis" })))
+      expect(failureReason(exit)).toBe("TimedOut")
+      expect(Date.now() - start).toBeLessThan(2000)
+      const reactor = yield* Reactor.Reactor
+      expect(reactor.registrations).toBe(1)
+      fds.closeAll()
+      yield* listener.close
+      expect(fdCount()).toBe(before)
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("bad input is a typed error", () =>
+    Effect.gen(function*() {
+      const reasons = yield* Effect.all([
+        TcpStream.connect({ port: 70000 }),
+        TcpStream.connect({ port: -1 }),
+        TcpStream.connect({ port: 1.5 }),
+        TcpStream.connect({ host: "999.1.1.1", port: 80 }),
+        TcpStream.connect({ host: "", port: 80 }),
+        TcpStream.connect({ host: "::zz", port: 80 }),
+        TcpStream.connect({ port: 80, timeout: "soon" as never }),
+        TcpStream.fromFd(-1)
+      ].map((effect) => Effect.scoped(effect).pipe(Effect.flip, Effect.map((error) => error.reason))))
+      expect(reasons).toEqual([
+        "InvalidArgument",
+        "InvalidArgument",
+        "InvalidArgument",
+        "InvalidAddress",
+        "InvalidAddress",
+        "InvalidAddress",
+        "InvalidArgument",
+        "InvalidArgument"
+      ])
+    }).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("a closed stream fails with Closed, and the stream's operations check their arguments", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client } = yield* connectedPair
+      const chunked = yield* Effect.exit(Stream.runDrain(client.stream(0)))
+      expect(failureReason(chunked)).toBe("InvalidArgument")
+      expect(failureReason(yield* Effect.exit(client.shutdown("sideways" as never)))).toBe("InvalidArgument")
+      yield* client.close
+      yield* client.close
+      expect(client.closed).toBe(true)
+      const operations: ReadonlyArray<Effect.Effect<unknown, IoError>> = [
+        client.read(new Uint8Array(1)),
+        client.write(bytes("x")),
+        client.writeAll(bytes("x")),
+        client.shutdown("both"),
+        client.setNoDelay(true)
+      ]
+      for (const operation of operations) {
+        expect(failureReason(yield* Effect.exit(operation))).toBe("Closed")
+      }
+      expect(client.pollRead(Waker.noop, new Uint8Array(1))).toBeLessThan(0)
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("closing a stream fails its pending read with Closed and leaves no waker", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client } = yield* connectedPair
+      const reader = yield* Effect.fork(Effect.exit(client.read(new Uint8Array(4))))
+      yield* Effect.sleep("10 millis")
+      yield* client.close
+      expect(failureReason(yield* Fiber.join(reader))).toBe("Closed")
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("interrupting a pending read or write removes its waker; the scope closes the fd", () =>
+    Effect.gen(function*() {
+      const before = fdCount()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const { client, server } = yield* connectedPair
+        const registration = (client as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } })
+          .source.registration
+        const reader = yield* Effect.fork(client.read(new Uint8Array(4)))
+        yield* eventually(() => registration.waiters[0]!.length === 1)
+        yield* Fiber.interrupt(reader)
+        expect(registration.waiters[0]!.length).toBe(0)
+        const writer = yield* Effect.fork(Effect.forever(server.writeAll(new Uint8Array(1 << 20))))
+        const serverRegistration =
+          (server as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } }).source.registration
+        yield* eventually(() => serverRegistration.waiters[1]!.length === 1)
+        yield* Fiber.interrupt(writer)
+        expect(serverRegistration.waiters[1]!.length).toBe(0)
+        // The socket still works after the interruptions.
+        yield* client.writeAll(bytes("ok"))
+        expect(yield* readExactly(server, 2)).toBe("ok")
+      }))
+      const reactor = yield* Reactor.Reactor
+      expect(reactor.registrations).toBe(0)
+      expect(fdCount()).toBe(before)
+    }).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("interrupting a pending connect closes its socket at once", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const listener = yield* TcpListener.bind({ port: 0, backlog: 0 })
+      const port = (listener.localAddress as { port: number }).port
+      const fds = new FdScope()
+      yield* Effect.addFinalizer(() => Effect.sync(() => fds.closeAll()))
+      for (let i = 0; i < 8; i++) fds.connecting(port)
+      yield* Effect.sleep("20 millis")
+      const before = fdCount()
+      const reactor = yield* Reactor.Reactor
+      const registered = reactor.registrations
+      const connecting = yield* Effect.fork(Effect.scoped(TcpStream.connect({ port })))
+      yield* eventually(() => reactor.registrations === registered + 1)
+      yield* Effect.sleep("20 millis")
+      yield* Fiber.interrupt(connecting)
+      expect(reactor.registrations).toBe(registered)
+      expect(fdCount()).toBe(before)
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("the future face: readFuture and writeAllFuture on the executor, dropping removes the waker", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      const buffer = new Uint8Array(16)
+      const reading = yield* Effect.fork(Executor.run(client.readFuture(buffer)))
+      yield* Effect.sleep("5 millis")
+      yield* Executor.run(server.writeAllFuture(bytes("future")))
+      const n = yield* Fiber.join(reading)
+      expect(text([buffer.subarray(0, n)])).toBe("future")
+      const registration = (client as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } })
+        .source.registration
+      const pending = yield* Effect.fork(Executor.run(client.readFuture(buffer)))
+      yield* eventually(() => registration.waiters[0]!.length === 1)
+      yield* Fiber.interrupt(pending)
+      expect(registration.waiters[0]!.length).toBe(0)
+      // pollRead directly: -EAGAIN with the waker parked, then the count once data arrives.
+      let woken = 0
+      const waker = Waker.make(() => void woken++)
+      const first = client.pollRead(waker, buffer)
+      expect(first).toBe(-binding.constants.EAGAIN)
+      yield* server.writeAll(bytes("x"))
+      yield* eventually(() => woken === 1)
+      expect(client.pollRead(waker, buffer, 0, 4)).toBe(1)
+      const exit = yield* Effect.exit(SimpleFuture.toEffect(SimpleFuture.succeed(1)))
+      expect(Exit.isSuccess(exit)).toBe(true)
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("10k connect/close cycles leak no fd and no registration", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const listener = yield* TcpListener.bind({ port: 0, backlog: 4096 })
+      const port = (listener.localAddress as { port: number }).port
+      const reactor = yield* Reactor.Reactor
+      const server = yield* Effect.fork(listener.connections.pipe(Stream.runForEach((connection) => connection.close)))
+      const before = fdCount()
+      const registered = reactor.registrations
+      for (let round = 0; round < 100; round++) {
+        yield* Effect.all(
+          Array.from({ length: 100 }, () => Effect.scoped(TcpStream.connect({ port }))),
+          { concurrency: "unbounded", discard: true }
+        )
+      }
+      yield* eventually(() => fdCount() === before && reactor.registrations === registered)
+      yield* Fiber.interrupt(server)
+    })).pipe(Effect.provide(Runtime.layer)), 60_000)
+
+  it.live.prop(
+    "random chunkings of a byte stream arrive intact and in order",
+    [FastCheck.array(FastCheck.uint8Array({ minLength: 0, maxLength: 70000 }), { maxLength: 12 })],
+    ([chunks]) =>
+      Effect.scoped(Effect.gen(function*() {
+        const { client, server } = yield* connectedPair
+        const total = chunks.reduce((n, chunk) => n + chunk.length, 0)
+        const writer = yield* Effect.fork(
+          Effect.zipRight(Stream.run(Stream.fromIterable(chunks), client.sink), client.shutdown("write"))
+        )
+        const received = yield* Stream.runCollect(server.stream(1000))
+        yield* Fiber.join(writer)
+        const joined = Buffer.concat(Chunk.toReadonlyArray(received))
+        expect(joined.length).toBe(total)
+        expect(joined.equals(Buffer.concat(chunks))).toBe(true)
+      })).pipe(Effect.provide(Runtime.layer)),
+    { fastCheck: { numRuns: 25 } }
+  )
+})

@@ -1,0 +1,82 @@
+/**
+ * UdpSocket: round trips with sender addresses on IPv4 and IPv6, connect, errors, interruption.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Runtime from "../src/Runtime.js"
+import * as UdpSocket from "../src/UdpSocket.js"
+import { fdCount } from "./utils/fds.js"
+import { bytes, eventually } from "./utils/sockets.js"
+
+const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
+  Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
+
+const portOf = (socket: UdpSocket.UdpSocket): number => (socket.localAddress as { port: number }).port
+
+describe("UdpSocket", () => {
+  it.each(["127.0.0.1", "::1"])("round trip with addresses over %s", (host) =>
+    Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const a = yield* UdpSocket.bind({ host })
+      const b = yield* UdpSocket.bind({ host })
+      const receiving = yield* Effect.fork(Effect.gen(function*() {
+        const buffer = new Uint8Array(64)
+        const datagram = yield* b.receive(buffer)
+        return { text: Buffer.from(buffer.subarray(0, datagram.bytes)).toString(), from: datagram.from }
+      }))
+      yield* Effect.sleep("5 millis")
+      expect(yield* a.send(bytes("ping"), { host, port: portOf(b) })).toBe(4)
+      const got = yield* Fiber.join(receiving)
+      expect(got.text).toBe("ping")
+      expect(got.from).toEqual(a.localAddress)
+      // Reply to the sender's address as reported.
+      yield* b.send(bytes("pong"), got.from as UdpSocket.Target)
+      const buffer = new Uint8Array(64)
+      const reply = yield* a.receive(buffer)
+      expect(Buffer.from(buffer.subarray(0, reply.bytes)).toString()).toBe("pong")
+      expect(reply.from).toEqual(b.localAddress)
+    })).pipe(Effect.provide(Runtime.layer))))
+
+  it.live("connect fixes the peer: send without an address, remoteAddress set", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const a = yield* UdpSocket.bind()
+      const b = yield* UdpSocket.bind()
+      expect(failureReason(yield* Effect.exit(a.send(bytes("nowhere"))))).toBe("NotConnected")
+      yield* a.connect({ port: portOf(b) })
+      expect(a.remoteAddress).toEqual({ _tag: "Inet", family: "IPv4", address: "127.0.0.1", port: portOf(b) })
+      yield* a.send(bytes("connected"))
+      const buffer = new Uint8Array(64)
+      const datagram = yield* b.receive(buffer)
+      expect(datagram.bytes).toBe(9)
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("bad input and a closed socket are typed errors", () =>
+    Effect.scoped(Effect.gen(function*() {
+      expect(failureReason(yield* Effect.exit(UdpSocket.bind({ port: 70000 })))).toBe("InvalidArgument")
+      expect(failureReason(yield* Effect.exit(UdpSocket.bind({ host: "999.1.1.1" })))).toBe("InvalidAddress")
+      const a = yield* UdpSocket.bind()
+      expect(failureReason(yield* Effect.exit(UdpSocket.bind({ port: portOf(a) })))).toBe("AddressInUse")
+      expect(failureReason(yield* Effect.exit(a.send(bytes("x"), { port: 70000 })))).toBe("InvalidArgument")
+      expect(failureReason(yield* Effect.exit(a.send(bytes("x"), { host: "1.2.3.999", port: 1 })))).toBe(
+        "InvalidAddress"
+      )
+      yield* a.close
+      expect(failureReason(yield* Effect.exit(a.receive(new Uint8Array(4))))).toBe("Closed")
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("interrupting a pending receive removes its waker; the scope closes the fd", () =>
+    Effect.gen(function*() {
+      const before = fdCount()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const a = yield* UdpSocket.bind()
+        const registration = (a as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } }).source
+          .registration
+        const receiving = yield* Effect.fork(a.receive(new Uint8Array(4)))
+        yield* eventually(() => registration.waiters[0]!.length === 1)
+        yield* Fiber.interrupt(receiving)
+        expect(registration.waiters[0]!.length).toBe(0)
+      }))
+      expect(fdCount()).toBe(before)
+    }).pipe(Effect.provide(Runtime.layer)))
+})
