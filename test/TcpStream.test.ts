@@ -223,6 +223,23 @@ describe("TcpStream", () => {
       expect(failureReason(yield* Fiber.join(reader))).toBe("Closed")
     })).pipe(Effect.provide(Runtime.layer)))
 
+  it.live("a short read clears the cached readiness, so the next read waits without a syscall that says EAGAIN", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      const registration = (client as unknown as { source: { registration: { ready: number } } }).source.registration
+      yield* server.writeAll(bytes("hello"))
+      const buffer = new Uint8Array(64)
+      expect(yield* client.read(buffer)).toBe(5)
+      // Five bytes of 64: the receive buffer was drained, and the cache says so.
+      expect(registration.ready & Reactor.readable).toBe(0)
+      const waker = Waker.make(() => {})
+      expect(client.pollRead(waker, buffer)).toBe(-binding.constants.EAGAIN)
+      // The next event sets it again and the read goes through.
+      yield* server.writeAll(bytes("again"))
+      expect(yield* client.read(buffer)).toBe(5)
+      client.removeWaker("readable", waker)
+    })).pipe(Effect.provide(Runtime.layer)))
+
   it.live("interrupting a pending read or write removes its waker; the scope closes the fd", () =>
     Effect.gen(function*() {
       const before = fdCount()

@@ -73,7 +73,7 @@ export class AsyncFd implements Api.AsyncFd {
           if (result === WouldBlock) return -EAGAIN
           out = result as A
           return 0
-        }, syscall, -EPIPE),
+        }, syscall, -EPIPE, 0),
         () => out
       )
     })
@@ -94,7 +94,7 @@ export class AsyncFd implements Api.AsyncFd {
     const missing = this.lacks(interest.READABLE, "readable")
     if (missing !== undefined) return Effect.fail(missing)
     const fd = this.source.fd
-    return this.source.io("readable", () => binding.read(fd, buffer), "read", 0)
+    return this.source.io("readable", () => binding.read(fd, buffer), "read", 0, 0)
   }
 
   write(bytes: Uint8Array): Effect.Effect<number, IoError> {
@@ -104,7 +104,7 @@ export class AsyncFd implements Api.AsyncFd {
     const missing = this.lacks(interest.WRITABLE, "writable")
     if (missing !== undefined) return Effect.fail(missing)
     const fd = this.source.fd
-    return this.source.io("writable", () => binding.write(fd, bytes), "write", -EPIPE)
+    return this.source.io("writable", () => binding.write(fd, bytes), "write", -EPIPE, 0)
   }
 
   get close(): Effect.Effect<void> {

@@ -19,7 +19,7 @@ import type { Direction, Registration } from "../Reactor.js"
 import type { Waker } from "../Waker.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import { CLOSED } from "./reactor.js"
+import { CLOSED, ERROR, READ_CLOSED, READABLE, WRITABLE, WRITE_CLOSED } from "./reactor.js"
 import * as waker from "./waker.js"
 
 /** @internal */
@@ -34,6 +34,10 @@ export const EPIPE: number = Os.constants.errno.EPIPE
 export const ENOTCONN: number = Os.constants.errno.ENOTCONN
 /** @internal */
 export const EINVAL: number = Os.constants.errno.EINVAL
+
+// The cached readiness bits that let a direction make progress (or fail, or end) without waiting.
+const READ_READY = READABLE | READ_CLOSED | ERROR | CLOSED
+const WRITE_READY = WRITABLE | WRITE_CLOSED | ERROR | CLOSED
 
 /** What a poll after EAGAIN found: the waker is parked, the registration is closed, or a final hang-up. */
 const PARKED = 0
@@ -89,6 +93,25 @@ export class Source {
   }
 
   /**
+   * Whether the reactor's cached readiness says `direction` may make progress. When it does not, a syscall could only
+   * say EAGAIN, so callers wait for an event first (tokio's order: readiness, then the syscall).
+   */
+  mayProgress(direction: "readable" | "writable"): boolean {
+    return (this.registration.ready & (direction === "readable" ? READ_READY : WRITE_READY)) !== 0
+  }
+
+  /**
+   * After a transfer shorter than asked, the kernel's buffer is drained (read) or full (write): clear the cached
+   * readiness so the next attempt waits for an event instead of a syscall that can only say EAGAIN (as tokio's
+   * PollEvented does). The tick is the one the syscall saw: no reactor turn runs in between, on this thread.
+   */
+  transferred(direction: "readable" | "writable", n: number, requested: number): void {
+    if (n <= 0 || n >= requested) return
+    const registration = this.registration
+    registration.clearReadiness({ tick: registration.tick, ready: direction === "readable" ? READABLE : WRITABLE })
+  }
+
+  /**
    * After a syscall said EAGAIN just now: clear the stale readiness and park `waker`. A readiness that survives the
    * clear is final (a hang-up, or the deregistration).
    */
@@ -116,35 +139,50 @@ export class Source {
   /**
    * The Effect face: runs `attempt` (a count, or -errno) and succeeds without suspending when it does; on EAGAIN
    * waits for one readiness event of `direction` and tries again. Interruption takes the waker back.
+   *
+   * `requested` is the byte count asked of a byte stream: then a cached "not ready" skips the syscall, and a shorter
+   * transfer clears the readiness (see `transferred`). 0 for datagrams and arbitrary fds, where a short transfer
+   * says nothing about what is left: those always try the syscall first.
    */
-  io(direction: "readable" | "writable", attempt: () => number, syscall: string, hangUp: number): Effect.Effect<
-    number,
-    IoError
-  > {
-    return Effect.suspend(() => this.step(direction, attempt, syscall, hangUp))
+  io(
+    direction: "readable" | "writable",
+    attempt: () => number,
+    syscall: string,
+    hangUp: number,
+    requested: number
+  ): Effect.Effect<number, IoError> {
+    return Effect.suspend(() => this.step(direction, attempt, syscall, hangUp, requested))
   }
 
   step(
     direction: "readable" | "writable",
     attempt: () => number,
     syscall: string,
-    hangUp: number
+    hangUp: number,
+    requested: number
   ): Effect.Effect<number, IoError> {
     if (this.isClosed) return Effect.fail(ioError.closed(syscall))
+    // Byte streams (requested > 0) look at the cached readiness first; datagrams and arbitrary fds always try first.
+    if (requested > 0 && !this.mayProgress(direction)) return this.wait(direction, attempt, syscall, hangUp, requested)
     const n = attempt()
-    if (n >= 0) return Effect.succeed(n)
+    if (n >= 0) {
+      this.transferred(direction, n, requested)
+      return Effect.succeed(n)
+    }
     if (n !== -EAGAIN) return Effect.fail(ioError.fromErrno(n, syscall))
-    return this.wait(direction, attempt, syscall, hangUp)
+    return this.wait(direction, attempt, syscall, hangUp, requested)
   }
 
   private wait(
     direction: "readable" | "writable",
     attempt: () => number,
     syscall: string,
-    hangUp: number
+    hangUp: number,
+    requested: number
   ): Effect.Effect<number, IoError> {
     return Effect.async<number, IoError>((resume) => {
-      const retry: Resume = () => resume(Effect.suspend(() => this.step(direction, attempt, syscall, hangUp)))
+      const retry: Resume = () =>
+        resume(Effect.suspend(() => this.step(direction, attempt, syscall, hangUp, requested)))
       const readable = direction === "readable"
       let w: Waker
       if (readable ? this.readSlot === undefined : this.writeSlot === undefined) {

@@ -133,13 +133,13 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
   read(buffer: Uint8Array): Effect.Effect<number, IoError> {
     if (!(buffer instanceof Uint8Array)) return Effect.fail(notBytes("recv", "buffer"))
     const fd = this.source.fd
-    return this.source.io("readable", () => binding.recv(fd, buffer), "recv", 0)
+    return this.source.io("readable", () => binding.recv(fd, buffer), "recv", 0, buffer.length)
   }
 
   write(bytes: Uint8Array): Effect.Effect<number, IoError> {
     if (!(bytes instanceof Uint8Array)) return Effect.fail(notBytes("send", "bytes"))
     const fd = this.source.fd
-    return this.source.io("writable", () => binding.send(fd, bytes), "send", -EPIPE)
+    return this.source.io("writable", () => binding.send(fd, bytes), "send", -EPIPE, bytes.length)
   }
 
   writeAll(bytes: Uint8Array): Effect.Effect<void, IoError> {
@@ -159,7 +159,7 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     let offset = from
     const attempt = () => binding.send(fd, bytes, offset, bytes.length - offset)
     const loop: Effect.Effect<void, IoError> = Effect.flatMap(
-      this.source.io("writable", attempt, "send", -EPIPE),
+      this.source.io("writable", attempt, "send", -EPIPE, bytes.length - offset),
       (n) => {
         offset += n
         return offset >= bytes.length ? Effect.void : loop
@@ -190,13 +190,22 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
   }
 
   pollRead(waker: Waker, buffer: Uint8Array, offset?: number, length?: number): number {
-    if (this.source.closed) return -EBADF
-    return this.source.pollIo("readable", waker, binding.recv(this.source.fd, buffer, offset, length), 0)
+    const source = this.source
+    if (source.closed) return -EBADF
+    // Nothing cached: a recv could only say EAGAIN, so park the waker without making it.
+    if (!source.mayProgress("readable")) return source.pollIo("readable", waker, -EAGAIN, 0)
+    const n = source.pollIo("readable", waker, binding.recv(source.fd, buffer, offset, length), 0)
+    source.transferred("readable", n, length ?? buffer.length - (offset ?? 0))
+    return n
   }
 
   pollWrite(waker: Waker, bytes: Uint8Array, offset?: number, length?: number): number {
-    if (this.source.closed) return -EBADF
-    return this.source.pollIo("writable", waker, binding.send(this.source.fd, bytes, offset, length), -EPIPE)
+    const source = this.source
+    if (source.closed) return -EBADF
+    if (!source.mayProgress("writable")) return source.pollIo("writable", waker, -EAGAIN, -EPIPE)
+    const n = source.pollIo("writable", waker, binding.send(source.fd, bytes, offset, length), -EPIPE)
+    source.transferred("writable", n, length ?? bytes.length - (offset ?? 0))
+    return n
   }
 
   removeWaker(direction: "readable" | "writable", waker: Waker): void {
@@ -333,7 +342,7 @@ const connectWith = (
             if (error !== 0) return error > 0 ? -error : error
             const peer = binding.remoteAddress(fd)
             return typeof peer !== "number" ? 0 : peer === -ENOTCONN ? -EAGAIN : peer
-          }, "connect", -ENOTCONN)
+          }, "connect", -ENOTCONN, 0)
         })
         const bounded = timeout === undefined ? established : Effect.timeoutFail(established, {
           duration: timeout,
@@ -450,7 +459,7 @@ export class Listener implements TcpListenerApi.TcpListener {
       const n = binding.acceptMany(this.source.fd, this.batch)
       for (let i = 0; i < n; i++) this.backlog.push(this.batch[i]!)
       return n
-    }, "accept4", -EINVAL)
+    }, "accept4", -EINVAL, this.batch.length)
   )
 
   /** Adopts the oldest accepted fd (uninterruptibly: it is registered and owned before anything can stop it). */

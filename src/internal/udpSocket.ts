@@ -55,14 +55,14 @@ export class UdpSocket implements Api.UdpSocket {
   send(bytes: Uint8Array, to?: Api.Target): Effect.Effect<number, IoError> {
     if (!(bytes instanceof Uint8Array)) return Effect.fail(notBytes("sendto", "bytes"))
     const fd = this.source.fd
-    if (to === undefined) return this.source.io("writable", () => binding.send(fd, bytes), "send", -EINVAL)
+    if (to === undefined) return this.source.io("writable", () => binding.send(fd, bytes), "send", -EINVAL, 0)
     const target = targetOf(to)
     const badPort = address.checkPort(target.port, "sendto")
     if (badPort !== undefined) return Effect.fail(badPort)
     return Effect.flatMap(
       address.resolveHost(target.host, "sendto"),
       (resolved) =>
-        this.source.io("writable", () => binding.sendTo(fd, bytes, resolved.address, target.port), "sendto", -EINVAL)
+        this.source.io("writable", () => binding.sendTo(fd, bytes, resolved.address, target.port), "sendto", -EINVAL, 0)
     )
   }
 
@@ -78,7 +78,7 @@ export class UdpSocket implements Api.UdpSocket {
         if (typeof result === "number") return result
         if (typeof result.from !== "number") from = socketAddress.fromNative(result.from)
         return result.bytes
-      }, "recvfrom", -EINVAL),
+      }, "recvfrom", -EINVAL, 0),
       (bytes) => ({ bytes, from })
     )
   }
