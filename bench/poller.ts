@@ -22,11 +22,10 @@
  */
 import * as Fs from "node:fs"
 import { createRequire } from "node:module"
-import * as Os from "node:os"
 import { performance } from "node:perf_hooks"
-import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { type BackendName, binding, type NativePoller } from "../src/internal/native.js"
+import { machine, resultsPath, writeSection } from "./internal/results.js"
 
 // The npm package has no types; this is the part of its API the benchmark uses (its README).
 interface Epoll {
@@ -301,30 +300,6 @@ const markdownTable = (rows: Array<Array<string>>): string => {
   return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join("\n")
 }
 
-const resultsPath = fileURLToPath(new URL("./results.md", import.meta.url))
-const sectionBegin = "<!-- poller:begin -->"
-const sectionEnd = "<!-- poller:end -->"
-
-// Replaces only the poller section, so other benchmarks can keep theirs in the same file.
-const writeSection = (section: string): void => {
-  const block = `${sectionBegin}\n${section}\n${sectionEnd}`
-  const existing = Fs.existsSync(resultsPath)
-    ? Fs.readFileSync(resultsPath, "utf8")
-    : "# Benchmark results\n\nThe latest figures of each benchmark in `bench/`, one section each, " +
-      "rewritten by its script.\n"
-  const begin = existing.indexOf(sectionBegin)
-  const end = existing.indexOf(sectionEnd)
-  const next = begin >= 0 && end > begin
-    ? existing.slice(0, begin) + block + existing.slice(end + sectionEnd.length)
-    : `${existing.trimEnd()}\n\n${block}\n`
-  Fs.writeFileSync(resultsPath, next)
-}
-
-const machine = (): string => {
-  const cpu = Os.cpus()[0]?.model.trim() ?? "unknown CPU"
-  return `${Os.availableParallelism()} CPUs (nproc; ${cpu}), Linux ${Os.release()}, Node ${process.version}`
-}
-
 const main = async (): Promise<void> => {
   const fdsBefore = openFds()
   const pipes = openPipes(pipeCount)
@@ -366,7 +341,7 @@ const main = async (): Promise<void> => {
   if (dryRun) return
 
   const command = ["npm run bench:poller", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])]
-  writeSection(
+  writeSection("poller", 
     [
       "## Poller: events delivered to JS",
       "",

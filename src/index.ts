@@ -177,6 +177,39 @@ export * as Executor from "./Executor.js"
 export * as Runtime from "./Runtime.js"
 
 /**
+ * `@effect/platform`'s `Socket` over our TCP and Unix stream sockets: `makeNet` and `layerNet` with Node's option
+ * shapes, so a `NodeSocket` layer can be swapped for ours.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { ReactorSocket, Runtime } from "effect-reactor"
+ *
+ * const SocketLive = ReactorSocket.layerNet({ host: "127.0.0.1", port: 8080 }).pipe(Layer.provide(Runtime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as ReactorSocket from "./ReactorSocket.js"
+
+/**
+ * `@effect/platform`'s `SocketServer` over our TCP and Unix listeners: `make` and `layer` with Node's option shapes.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { ReactorSocketServer, Runtime } from "effect-reactor"
+ *
+ * const ServerLive = ReactorSocketServer.layer({ host: "127.0.0.1", port: 0 }).pipe(Layer.provide(Runtime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as ReactorSocketServer from "./ReactorSocketServer.js"
+
+/**
  * The typed error of every socket and `AsyncFd` operation, with a closed `reason` mapped from errno.
  *
  * @example

@@ -1,0 +1,56 @@
+/**
+ * Echo with the Effect API of our IO types, under `Runtime.runMain` (dedicated mode): one fiber
+ * per connection looping `read` -> `writeAll` with `Effect.whileLoop`, which runs in the fiber's
+ * own loop (`Effect.forever` would add a yield per iteration).
+ *
+ * Each connection reuses one read buffer: `writeAll` may suspend on a full send buffer while other
+ * fibers read, so the buffer cannot be shared between connections as the future server's is.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import * as Runtime from "../../src/Runtime.js"
+import * as TcpListener from "../../src/TcpListener.js"
+import type * as TcpStream from "../../src/TcpStream.js"
+import { type EchoOptions, exitAfterEffect } from "./echoOptions.js"
+
+// 16 KiB: the largest message of the benchmark in one read; pages are touched only as used.
+const bufferSize = 16 * 1024
+
+const echo = (stream: TcpStream.TcpStream) => {
+  const buffer = new Uint8Array(bufferSize)
+  let open = true
+  const step = Effect.flatMap(stream.read(buffer), (n) => {
+    if (n === 0) {
+      open = false
+      return Effect.void
+    }
+    return stream.writeAll(n === bufferSize ? buffer : buffer.subarray(0, n))
+  })
+  return Effect.whileLoop({ while: () => open, body: () => step, step: () => {} })
+}
+
+const program = (options: EchoOptions) =>
+  Effect.gen(function*() {
+    const listener = yield* TcpListener.bind({ host: options.host, port: options.port, backlog: 4096, reuseAddress: true })
+    options.onListening(listener.localAddress._tag === "Inet" ? listener.localAddress.port : options.port)
+    yield* exitAfterEffect(options)
+    return yield* Effect.forever(
+      Effect.flatMap(Scope.make(), (scope) =>
+        Effect.flatMap(Scope.extend(listener.accept, scope), (stream) =>
+          Effect.forkDaemon(
+            Effect.ensuring(Effect.ignore(Effect.zipRight(stream.setNoDelay(true), echo(stream))), Scope.close(scope, Exit.void))
+          )))
+    )
+  })
+
+/** @internal */
+export const serve = (options: EchoOptions): void => {
+  const exit = Runtime.runMain(Effect.scoped(program(options)))
+  if (Exit.isFailure(exit)) {
+    console.error(exit.cause)
+    process.exit(1)
+  }
+}

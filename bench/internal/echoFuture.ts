@@ -1,0 +1,136 @@
+/**
+ * Echo on the executor with hand-written futures: one accept future, and one future per
+ * connection spawned on `executor.handle`. No Effect runs per event: a readiness event wakes the
+ * connection's task, whose poll does the syscalls.
+ *
+ * A connection's future, written out:
+ *
+ *   READING --pollRead n > 0--> WRITING(0, n) --pollWrite w--> WRITING(w, n) ... --all written--> READING
+ *   READING --pollRead 0 (EOF) or -errno--> DONE (stream closed)
+ *   WRITING --pollWrite -errno--> DONE
+ *   READING | WRITING --EAGAIN--> Pending (the waker is registered; the next readiness event polls again)
+ *
+ * Every connection reads into one shared 64 KiB buffer: a read is echoed from it at once, so the
+ * buffer is free again before the next task runs. Only a short write leaves bytes behind; they are
+ * copied into the connection's own `pending` buffer (the kernel's send buffer was full, which
+ * ping-pong at these sizes hardly ever does) before the task yields.
+ *
+ * `future` runs dedicated (`Runtime.runMain`: the thread blocks in epoll_wait when idle);
+ * `future-integrated` drives the same executor from Node's event loop (`Runtime.layer`).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import * as Os from "node:os"
+import * as Executor from "../../src/Executor.js"
+import * as Poll from "../../src/Poll.js"
+import * as Reactor from "../../src/Reactor.js"
+import * as Runtime from "../../src/Runtime.js"
+import * as SimpleFuture from "../../src/SimpleFuture.js"
+import * as TcpListener from "../../src/TcpListener.js"
+import * as TcpStream from "../../src/TcpStream.js"
+import type { Waker } from "../../src/Waker.js"
+import { type EchoOptions, exitAfterEffect } from "./echoOptions.js"
+
+const EAGAIN = Os.constants.errno.EAGAIN
+
+// Reads and writes one connection does in a row before it lets the other tasks run.
+const rounds = 16
+
+const shared = new Uint8Array(64 * 1024)
+
+type Stream = Effect.Effect.Success<ReturnType<typeof TcpStream.fromFd>>
+
+/** One connection's echo loop; `close` releases the stream's scope when it ends. */
+const connection = (stream: Stream, close: () => void): SimpleFuture.SimpleFuture<void> => {
+  // Bytes read and not yet written back: [offset, end) of `buffer`.
+  let buffer: Uint8Array = shared
+  let offset = 0
+  let end = 0
+  let pending: Uint8Array | undefined
+  const done = (): Poll.Poll<void> => {
+    close()
+    return Poll.ready(undefined)
+  }
+  return SimpleFuture.fromPoll((waker: Waker): Poll.Poll<void> => {
+    for (let i = 0; i < rounds; i++) {
+      if (offset === end) {
+        const n = stream.pollRead(waker, shared)
+        if (n === -EAGAIN) return Poll.pending
+        if (n <= 0) return done()
+        buffer = shared
+        offset = 0
+        end = n
+      }
+      while (offset < end) {
+        const w = stream.pollWrite(waker, buffer, offset, end - offset)
+        if (w === -EAGAIN) {
+          if (buffer === shared) {
+            // Keep the unsent bytes: the next task reads into `shared`.
+            if (pending === undefined || pending.length < end - offset) pending = new Uint8Array(shared.length)
+            pending.set(shared.subarray(offset, end))
+            buffer = pending
+            end -= offset
+            offset = 0
+          }
+          return Poll.pending
+        }
+        if (w < 0) return done()
+        offset += w
+      }
+    }
+    // Still busy after `rounds`: queue again behind the others instead of starving them.
+    waker.wake()
+    return Poll.pending
+  })
+}
+
+const program = (options: EchoOptions) =>
+  Effect.gen(function*() {
+    const listener = yield* TcpListener.bind({ host: options.host, port: options.port, backlog: 4096, reuseAddress: true })
+    const executor = yield* Executor.Executor
+    const reactor = yield* Reactor.Reactor
+    const fds = new Int32Array(256)
+    // Runs the Effect constructor of a connection's stream synchronously in its own scope; TCP_NODELAY
+    // as on every server of the benchmark (see ./echoNet.ts).
+    const open = (fd: number): void => {
+      const scope = Effect.runSync(Scope.make())
+      const close = () => Effect.runSync(Scope.close(scope, Exit.void))
+      const stream = Effect.runSync(
+        Effect.tap(TcpStream.fromFd(fd), (stream) => stream.setNoDelay(true)).pipe(
+          Scope.extend(scope),
+          Effect.provideService(Reactor.Reactor, reactor)
+        )
+      )
+      executor.handle.spawn(connection(stream, close))
+    }
+    const accept = SimpleFuture.fromPoll((waker: Waker): Poll.Poll<void> => {
+      for (;;) {
+        const n = listener.pollAccept(waker, fds)
+        if (n === -EAGAIN) return Poll.pending
+        // EMFILE and the like: the connection waits in the backlog; a later readiness retries.
+        if (n < 0) return Poll.pending
+        for (let i = 0; i < n; i++) open(fds[i]!)
+      }
+    })
+    executor.handle.spawn(accept)
+    options.onListening(listener.localAddress._tag === "Inet" ? listener.localAddress.port : options.port)
+    yield* exitAfterEffect(options)
+    return yield* Effect.never
+  })
+
+/** @internal */
+export const serve = (options: EchoOptions): void => {
+  if (options.variant === "future-integrated") {
+    Effect.runFork(Effect.scoped(program(options)).pipe(Effect.provide(Runtime.layer as Layer.Layer<any, any>)))
+    return
+  }
+  const exit = Runtime.runMain(Effect.scoped(program(options)))
+  if (Exit.isFailure(exit)) {
+    console.error(exit.cause)
+    process.exit(1)
+  }
+}

@@ -1,0 +1,452 @@
+/**
+ * `@effect/platform`'s `Socket` over our stream sockets.
+ *
+ * A `Socket` is a recipe: every `run` opens a fresh connection in its own scope, reads it until EOF, an error, a
+ * `CloseEvent` or interruption, and closes it when it ends. The writer outlives connections: writes wait (on a latch)
+ * until a connection is open and go to the current one.
+ *
+ * State of one socket value:
+ *
+ * ```
+ *   idle --run--> opening --open ok--> open --EOF / error / CloseEvent / interrupt--> idle
+ *                    |                   ^
+ *                    +---open failed-----+--> idle (run fails with reason "Open" / "OpenTimeout")
+ * ```
+ *
+ * - `current` is set exactly while `open`; the latch is open exactly then.
+ * - Releasing the last writer half-closes (`shutdown(SHUT_WR)`) the current connection after the writes in flight,
+ *   or, with no connection yet, the next one as soon as it opens (`halfClosePending`), so an empty input still
+ *   reaches the peer as EOF.
+ *
+ * The read loop is one fiber per `run`: it reads into one reused buffer and hands the handler a copy of the bytes
+ * read. A handler that returns an Effect has it forked into the run's `FiberSet` (started synchronously), as the
+ * `Socket` interface lets handler effects outlast their chunk without stopping the reads; a handler returning `void`
+ * costs no fiber. One exception, invisible to the handler: when it returns the write effect this socket's writer
+ * just made (an echo), the loop tries that write synchronously — what the forked fiber would do first — and forks
+ * only what could not complete (a full socket buffer, or a write already in flight).
+ *
+ * @internal
+ */
+import * as Socket from "@effect/platform/Socket"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
+import * as Channel from "effect/Channel"
+import type * as Chunk from "effect/Chunk"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import * as Os from "node:os"
+import type { Reactor } from "../Reactor.js"
+import * as TcpStream from "../TcpStream.js"
+import * as UnixStream from "../UnixStream.js"
+import * as Waker from "../Waker.js"
+
+/**
+ * What the adapter needs of a connected stream socket (`TcpStream` and `UnixStream` both are one).
+ *
+ * @internal
+ */
+export interface Connection<IE = unknown> {
+  readonly read: (buffer: Uint8Array) => Effect.Effect<number, IE>
+  readonly writeAll: (bytes: Uint8Array) => Effect.Effect<void, IE>
+  readonly shutdown: (how: "read" | "write" | "both") => Effect.Effect<void, IE>
+  /** One non-blocking send: bytes sent, or -errno (-EAGAIN with `waker` parked for writable). */
+  readonly pollWrite: (waker: Waker.Waker, bytes: Uint8Array) => number
+  readonly removeWaker: (direction: "readable" | "writable", waker: Waker.Waker) => void
+}
+
+/**
+ * Options shared by every socket built here.
+ *
+ * @internal
+ */
+export interface Options {
+  readonly openTimeout?: Duration.DurationInput | undefined
+  readonly readBufferSize?: number | undefined
+}
+
+/** @internal */
+export const DEFAULT_READ_BUFFER_SIZE = 64 * 1024
+
+/**
+ * The connection of the current run, provided to the handler's effects.
+ *
+ * @internal
+ */
+export const Connection: Context.Tag<any, any> = Context.GenericTag<any, any>("effect-reactor/ReactorSocket/Connection")
+
+const EAGAIN = Os.constants.errno.EAGAIN
+
+interface Turn {
+  readonly resume: (effect: Effect.Effect<void>) => void
+  handed: boolean
+}
+
+/**
+ * Serializes the writes on one connection, so that a write split around a readiness wait is never interleaved with
+ * another. It costs nothing when the send buffer takes a whole write at once: with no write in flight, a write is one
+ * synchronous send and takes no lock. Otherwise the lock is held (FIFO) until the rest is written.
+ *
+ * Every method returns an effect meant to run uninterruptibly (`write` wraps it): the lock is taken and its release
+ * installed with no interruption in between; only the waits are interruptible. A turn handed to a waiter that is
+ * interrupted meanwhile is handed on.
+ *
+ * @internal
+ */
+export class WriteLock {
+  private held = false
+  private readonly queue: Array<Turn> = []
+
+  constructor(private readonly conn: Connection) {}
+
+  /**
+   * The synchronous attempt at a write: `true` when all of `bytes` went out now; `false` when nothing was sent (a
+   * write is in flight, the socket buffer is full, or the send failed: `writeAll` does it properly); otherwise the
+   * rest to write, as an effect that already owns the lock and must be the first thing its fiber runs.
+   */
+  tryWriteNow(bytes: Uint8Array): boolean | Effect.Effect<void, Socket.SocketError> {
+    if (this.held) return false
+    const n = this.conn.pollWrite(Waker.noop, bytes)
+    if (n === bytes.length) return true
+    if (n <= 0) {
+      if (n === -EAGAIN) this.conn.removeWaker("writable", Waker.noop)
+      return false
+    }
+    this.held = true
+    return Effect.uninterruptible(this.locked(this.send(bytes.subarray(n))))
+  }
+
+  /** Writes all of `bytes` in order with the other writes on this connection. */
+  writeAll(bytes: Uint8Array): Effect.Effect<void, Socket.SocketError> {
+    return Effect.uninterruptible(Effect.suspend(() => {
+      const now = this.tryWriteNow(bytes)
+      if (now === true) return Effect.void
+      if (now !== false) return now
+      if (this.held) return Effect.zipRight(this.awaitTurn(), this.locked(this.send(bytes)))
+      this.held = true
+      return this.locked(this.send(bytes))
+    }))
+  }
+
+  private send(bytes: Uint8Array): Effect.Effect<void, Socket.SocketError> {
+    return Effect.mapError(
+      this.conn.writeAll(bytes),
+      (cause) => new Socket.SocketGenericError({ reason: "Write", cause })
+    )
+  }
+
+  /** Runs `effect` once the writes in flight are done (for the half-close). */
+  after<A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> {
+    return Effect.uninterruptible(Effect.suspend(() => {
+      if (this.held) return Effect.zipRight(this.awaitTurn(), this.locked(effect))
+      this.held = true
+      return this.locked(effect)
+    }))
+  }
+
+  // The lock is this fiber's on entry; released however `effect` ends.
+  private locked<A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> {
+    return Effect.ensuring(Effect.interruptible(effect), Effect.sync(() => this.release()))
+  }
+
+  // Interruptible; once it succeeds the lock is this fiber's, and the caller (uninterruptible) installs its release.
+  private awaitTurn(): Effect.Effect<void> {
+    return Effect.interruptible(Effect.async<void>((resume) => {
+      const turn: Turn = { resume, handed: false }
+      this.queue.push(turn)
+      return Effect.sync(() => {
+        if (turn.handed) {
+          this.release()
+          return
+        }
+        const index = this.queue.indexOf(turn)
+        if (index >= 0) this.queue.splice(index, 1)
+      })
+    }))
+  }
+
+  private release(): void {
+    const next = this.queue.shift()
+    if (next === undefined) {
+      this.held = false
+      return
+    }
+    next.handed = true
+    next.resume(Effect.void)
+  }
+}
+
+interface Current {
+  readonly conn: Connection
+  readonly lock: WriteLock
+  // The run's end: failed by a `CloseEvent` write (its error type widens to the handler's, hence `any`).
+  readonly done: Deferred.Deferred<void, any>
+}
+
+const encoder = new TextEncoder()
+
+const readBufferSize = (options: Options | undefined): number => {
+  const size = options?.readBufferSize ?? DEFAULT_READ_BUFFER_SIZE
+  if (!Number.isInteger(size) || size < 1 || size > 0x40000000) {
+    throw new RangeError(`readBufferSize: expected an integer in [1, 2^30], got ${String(size)}`)
+  }
+  return size
+}
+
+/**
+ * A `Socket` whose every `run` acquires a connection with `open` in the run's scope.
+ *
+ * @internal
+ */
+export const fromConnection = <RO>(
+  open: Effect.Effect<Connection, Socket.SocketError, RO>,
+  options?: Options
+): Effect.Effect<Socket.Socket, never, Exclude<RO, Scope.Scope>> =>
+  Effect.withFiberRuntime((fiber) => {
+    const openContext = fiber.currentContext as Context.Context<RO>
+    return Effect.succeed(unsafeFromConnection(open, openContext, options))
+  })
+
+/**
+ * `fromConnection` with the context of `open` given.
+ *
+ * @internal
+ */
+export const unsafeFromConnection = <RO>(
+  open: Effect.Effect<Connection, Socket.SocketError, RO>,
+  openContext: Context.Context<Exclude<RO, Scope.Scope>>,
+  options?: Options
+): Socket.Socket => {
+  const bufferSize = readBufferSize(options)
+  const latch = Effect.unsafeMakeLatch(false)
+  const openTimeout = options?.openTimeout === undefined ? undefined : Duration.decode(options.openTimeout)
+  let current: Current | undefined
+  let writers = 0
+  let halfClosePending = false
+
+  const halfClose = (target: Current): Effect.Effect<void> =>
+    target.lock.after(Effect.ignore(target.conn.shutdown("write")))
+
+  const acquire: Effect.Effect<Connection, Socket.SocketError, RO> = openTimeout === undefined ?
+    open :
+    Effect.timeoutFail(open, {
+      duration: openTimeout,
+      onTimeout: () =>
+        new Socket.SocketGenericError({
+          reason: "OpenTimeout",
+          cause: new Error(`Connection timed out after ${Duration.format(openTimeout)}`)
+        })
+    })
+
+  const runRaw = <_, E = never, R = never>(
+    handler: (_: Uint8Array) => Effect.Effect<_, E, R> | void,
+    opts?: { readonly onOpen?: Effect.Effect<void> | undefined }
+  ): Effect.Effect<void, Socket.SocketError | E, R> =>
+    Effect.scopedWith((scope) =>
+      Effect.gen(function*() {
+        const fiberSet = yield* Scope.extend(FiberSet.make<unknown, E | Socket.SocketError>(), scope)
+        const conn = yield* Scope.extend(acquire, scope)
+        const runFork = yield* Effect.provideService(FiberSet.runtime(fiberSet)<R>(), Connection, conn)
+        const done = fiberSet.deferred as Deferred.Deferred<void, E | Socket.SocketError>
+        const buffer = new Uint8Array(bufferSize)
+
+        // One effect value per run, reused for every read: `conn.read(buffer)` is a description that reads anew each
+        // time it runs, so the loop allocates nothing per chunk but the chunk.
+        const read = conn.read(buffer)
+        const fork = runFork as (effect: Effect.Effect<unknown, unknown, any>) => unknown
+        const onRead = (n: number): Effect.Effect<void, unknown> => {
+          if (n === 0) return Effect.void
+          const result = handler(buffer.slice(0, n))
+          if (result !== undefined && Effect.isEffect(result)) runHandlerEffect(result, fork)
+          return step
+        }
+        const step: Effect.Effect<void, unknown> = Effect.flatMap(read, onRead)
+        const loop: Effect.Effect<void, Socket.SocketError> = Effect.mapError(
+          step,
+          (cause) => new Socket.SocketGenericError({ reason: "Read", cause })
+        )
+
+        const opened: Current = { conn, lock: new WriteLock(conn), done }
+        if (halfClosePending) {
+          halfClosePending = false
+          yield* halfClose(opened)
+        }
+        current = opened
+        yield* latch.open
+
+        // EOF ends the run once the handler effects already started have finished; a read error ends it at once.
+        yield* loop.pipe(
+          Effect.zipRight(Effect.suspend(() => FiberSet.awaitEmpty(fiberSet))),
+          Effect.exit,
+          Effect.flatMap((exit) => Deferred.done(done, exit)),
+          Effect.forkIn(scope)
+        )
+        if (opts?.onOpen !== undefined) yield* opts.onOpen
+        return yield* Deferred.await(done)
+      })
+    ).pipe(
+      Effect.mapInputContext((input: Context.Context<R>) =>
+        Context.merge(openContext, input) as Context.Context<R | RO>
+      ),
+      Effect.ensuring(Effect.sync(() => {
+        latch.unsafeClose()
+        current = undefined
+      })),
+      Effect.interruptible
+    ) as Effect.Effect<void, Socket.SocketError | E, R>
+
+  const writeTo = (
+    target: Current,
+    chunk: Uint8Array | string | Socket.CloseEvent
+  ): Effect.Effect<void, Socket.SocketError> => {
+    if (Socket.isCloseEvent(chunk)) {
+      return Deferred.fail(
+        target.done,
+        new Socket.SocketCloseError({ reason: "Close", code: chunk.code, closeReason: chunk.reason })
+      )
+    }
+    return target.lock.writeAll(typeof chunk === "string" ? encoder.encode(chunk) : chunk)
+  }
+
+  // The latest write effect this socket's writer made, and its chunk: a handler that returns it (an echo) has it done
+  // at once by the read loop, as the fiber it would otherwise fork would do first thing.
+  let lastWrite: Effect.Effect<void, Socket.SocketError> | undefined
+  let lastChunk: Uint8Array | string | undefined
+
+  // A run may end between the latch opening and this fiber resuming: then wait for the next one.
+  const write = (chunk: Uint8Array | string | Socket.CloseEvent): Effect.Effect<void, Socket.SocketError> => {
+    const effect = Effect.suspend(() =>
+      current !== undefined ? writeTo(current, chunk) : Effect.zipRight(latch.await, write(chunk))
+    )
+    if (Socket.isCloseEvent(chunk)) {
+      lastWrite = lastChunk = undefined
+    } else {
+      lastWrite = effect
+      lastChunk = chunk
+    }
+    return effect
+  }
+
+  /**
+   * Runs a handler's effect: a write of this socket's is tried at once, and forked only when it could not complete
+   * synchronously; any other effect is forked.
+   */
+  const runHandlerEffect = (
+    effect: Effect.Effect<unknown, unknown, any>,
+    runFork: (effect: Effect.Effect<unknown, unknown, any>) => unknown
+  ): void => {
+    const chunk = lastChunk
+    if (effect !== lastWrite || chunk === undefined || current === undefined) {
+      runFork(effect)
+      return
+    }
+    lastWrite = lastChunk = undefined
+    const now = current.lock.tryWriteNow(typeof chunk === "string" ? encoder.encode(chunk) : chunk)
+    if (now === true) return
+    runFork(now === false ? effect : now)
+  }
+
+  const writer: Effect.Effect<
+    (chunk: Uint8Array | string | Socket.CloseEvent) => Effect.Effect<void, Socket.SocketError>,
+    never,
+    Scope.Scope
+  > = Effect.acquireRelease(
+    Effect.sync(() => {
+      writers++
+      halfClosePending = false
+      return write
+    }),
+    () =>
+      Effect.suspend(() => {
+        writers--
+        if (writers > 0) return Effect.void
+        if (current === undefined) {
+          halfClosePending = true
+          return Effect.void
+        }
+        return halfClose(current)
+      })
+  )
+
+  const run = <_, E = never, R = never>(
+    handler: (_: Uint8Array) => Effect.Effect<_, E, R> | void,
+    opts?: { readonly onOpen?: Effect.Effect<void> | undefined }
+  ): Effect.Effect<void, Socket.SocketError | E, R> => runRaw(handler, opts)
+
+  return Socket.Socket.of({
+    [Socket.TypeId]: Socket.TypeId,
+    run,
+    runRaw: runRaw as Socket.Socket["runRaw"],
+    writer
+  })
+}
+
+/**
+ * Maps an open failure to the `Socket` error Node's adapter uses.
+ *
+ * @internal
+ */
+export const openError = (cause: unknown): Socket.SocketError =>
+  new Socket.SocketGenericError({ reason: "Open", cause })
+
+/**
+ * The failure of a `run` on a server-side socket whose connection was already used (and closed) by a previous run.
+ *
+ * @internal
+ */
+export const closedError: Socket.SocketError = new Socket.SocketCloseError({ reason: "Close", code: 1000 })
+
+type NetConnectOptions =
+  | {
+    readonly host?: string | undefined
+    readonly port: number
+    readonly noDelay?: boolean | undefined
+    readonly openTimeout?: Duration.DurationInput | undefined
+    readonly readBufferSize?: number | undefined
+  }
+  | {
+    readonly path: string
+    readonly openTimeout?: Duration.DurationInput | undefined
+    readonly readBufferSize?: number | undefined
+  }
+
+const connect = (options: NetConnectOptions): Effect.Effect<Connection, Socket.SocketError, Reactor | Scope.Scope> =>
+  Effect.mapError(
+    "path" in options ?
+      UnixStream.connect({ path: options.path }) :
+      TcpStream.connect({
+        ...(options.host === undefined ? {} : { host: options.host }),
+        port: options.port,
+        ...(options.noDelay === undefined ? {} : { noDelay: options.noDelay })
+      }),
+    openError
+  )
+
+/** @internal */
+export const makeNet = (options: NetConnectOptions): Effect.Effect<Socket.Socket, Socket.SocketError, Reactor> =>
+  fromConnection(connect(options), options)
+
+/** @internal */
+export const fromStream: <RO>(
+  open: Effect.Effect<TcpStream.TcpStream | UnixStream.UnixStream, Socket.SocketError, RO>,
+  options?: Options
+) => Effect.Effect<Socket.Socket, never, Exclude<RO, Scope.Scope>> = fromConnection
+
+/** @internal */
+export const makeNetChannel = <IE = never>(
+  options: NetConnectOptions
+): Channel.Channel<
+  Chunk.Chunk<Uint8Array>,
+  Chunk.Chunk<Uint8Array | string | Socket.CloseEvent>,
+  Socket.SocketError | IE,
+  IE,
+  void,
+  unknown,
+  Reactor
+> => Channel.unwrap(Effect.map(makeNet(options), Socket.toChannelWith<IE>()))
+
+/** @internal */
+export const layerNet = (options: NetConnectOptions): Layer.Layer<Socket.Socket, Socket.SocketError, Reactor> =>
+  Layer.effect(Socket.Socket, makeNet(options))

@@ -1,0 +1,420 @@
+/**
+ * `ReactorSocket`: what consumers of `@effect/platform`'s `Socket` rely on, over TCP (127.0.0.1) and Unix sockets
+ * (in a temporary directory), against a raw peer built from our listeners.
+ */
+import * as Socket from "@effect/platform/Socket"
+import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import type { IoError } from "../src/IoError.js"
+import * as ReactorSocket from "../src/ReactorSocket.js"
+import * as Runtime from "../src/Runtime.js"
+import * as TcpListener from "../src/TcpListener.js"
+import * as TcpStream from "../src/TcpStream.js"
+import type { Reactor } from "../src/Reactor.js"
+import type { Scope } from "effect/Scope"
+import * as UnixListener from "../src/UnixListener.js"
+import * as UnixStream from "../src/UnixStream.js"
+import { fdCount } from "./utils/fds.js"
+
+/** The raw side of a connection: a stream socket from our IO types. */
+type Peer = TcpStream.TcpStream | UnixStream.UnixStream
+
+interface Transport {
+  readonly name: string
+  /** A listener for the peer side, and the options that reach it. */
+  readonly listen: Effect.Effect<
+    { readonly accept: Effect.Effect<Peer, IoError, Scope>; readonly options: ReactorSocket.NetConnectOptions },
+    IoError,
+    Reactor | Scope
+  >
+  /** Options that nothing listens on. */
+  readonly unreachable: Effect.Effect<ReactorSocket.NetConnectOptions, IoError, Reactor | Scope>
+}
+
+const tempDir = (): string => Fs.mkdtempSync(Path.join(Os.tmpdir(), "reactor-socket-"))
+
+const transports: ReadonlyArray<Transport> = [
+  {
+    name: "tcp",
+    listen: Effect.map(TcpListener.bind({ host: "127.0.0.1", port: 0 }), (listener) => ({
+      accept: listener.accept,
+      options: { host: "127.0.0.1", port: listener.localAddress._tag === "Inet" ? listener.localAddress.port : -1 }
+    })),
+    // Bind then release a port: nothing listens on it afterwards.
+    unreachable: Effect.scoped(Effect.map(TcpListener.bind({ host: "127.0.0.1", port: 0 }), (listener) => ({
+      host: "127.0.0.1",
+      port: listener.localAddress._tag === "Inet" ? listener.localAddress.port : -1
+    })))
+  },
+  {
+    name: "unix",
+    listen: Effect.suspend(() => {
+      const path = Path.join(tempDir(), "peer.sock")
+      return Effect.map(UnixListener.bind({ path }), (listener) => ({ accept: listener.accept, options: { path } }))
+    }),
+    unreachable: Effect.sync(() => ({ path: Path.join(tempDir(), "nobody.sock") }))
+  }
+]
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+const bytes = (text: string): Uint8Array => encoder.encode(text)
+const text = (chunks: ReadonlyArray<Uint8Array>): string => decoder.decode(concat(chunks))
+
+const concat = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
+  const out = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0))
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.length
+  }
+  return out
+}
+
+/** Reads until EOF (bounded: 64 MiB, 5 s). */
+const readToEnd = (peer: Peer): Effect.Effect<Uint8Array, IoError | Error> =>
+  Effect.gen(function*() {
+    const chunks: Array<Uint8Array> = []
+    const buffer = new Uint8Array(65536)
+    let total = 0
+    for (let i = 0; i < 100_000 && total <= 64 * 1024 * 1024; i++) {
+      const n = yield* peer.read(buffer)
+      if (n === 0) return concat(chunks)
+      chunks.push(buffer.slice(0, n))
+      total += n
+    }
+    return yield* Effect.fail(new Error("readToEnd: no EOF within bounds"))
+  }).pipe(Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error("readToEnd: timed out") }))
+
+/** Reads exactly `length` bytes (bounded: 5 s); fails on an early EOF. */
+const readExactly = (peer: Peer, length: number): Effect.Effect<Uint8Array, IoError | Error> =>
+  Effect.gen(function*() {
+    const out = new Uint8Array(length)
+    let offset = 0
+    while (offset < length) {
+      const n = yield* peer.read(out.subarray(offset))
+      if (n === 0) return yield* Effect.fail(new Error(`readExactly: EOF after ${offset} of ${length} bytes`))
+      offset += n
+    }
+    return out
+  }).pipe(Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error("readExactly: timed out") }))
+
+/** Waits (bounded: 5 s) until `condition` holds. */
+const eventually = (condition: () => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 1000 && !condition(); i++) yield* Effect.sleep("5 millis")
+    expect(condition()).toBe(true)
+  })
+
+/** A handler collecting what a run receives, and a deferred completed when the connection opens. */
+const collector = Effect.map(Deferred.make<void>(), (opened) => {
+  const chunks: Array<Uint8Array> = []
+  return {
+    chunks,
+    opened,
+    onOpen: Deferred.succeed(opened, undefined).pipe(Effect.asVoid),
+    handler: (chunk: Uint8Array) => {
+      chunks.push(chunk)
+    }
+  }
+})
+
+/** Connects without the adapter (for `fromStream`); a connect failure is a defect here. */
+const connect = (options: ReactorSocket.NetConnectOptions) =>
+  Effect.orDie("path" in options ? UnixStream.connect({ path: options.path }) : TcpStream.connect(options))
+
+const provideRuntime = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  self.pipe(Effect.timeout("10 seconds"), Effect.provide(Runtime.layer))
+
+for (const transport of transports) {
+  describe(`ReactorSocket over ${transport.name}`, () => {
+    it.scopedLive("each run opens a fresh connection", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        for (const greeting of ["first", "second"]) {
+          const c = yield* collector
+          const run = yield* Effect.fork(socket.run(c.handler))
+          const peer = yield* accept
+          yield* peer.writeAll(bytes(greeting))
+          yield* peer.shutdown("write")
+          const exit = yield* Fiber.await(run)
+          expect(exit).toStrictEqual(Exit.void)
+          expect(text(c.chunks)).toBe(greeting)
+          // The run closed its connection when it ended: the peer reads EOF.
+          expect((yield* readToEnd(peer)).length).toBe(0)
+        }
+      }).pipe(provideRuntime))
+
+    it.scopedLive("the writer may be taken before run; its writes wait until a connection is open", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        const write = yield* socket.writer
+        const written = yield* Effect.fork(write("early"))
+        yield* Effect.sleep("20 millis")
+        expect(written.unsafePoll()).toBeNull()
+        const run = yield* Effect.fork(socket.run(() => {}))
+        const peer = yield* accept
+        yield* Fiber.join(written)
+        expect(decoder.decode(yield* readExactly(peer, 5))).toBe("early")
+        yield* Fiber.interrupt(run)
+      }).pipe(provideRuntime))
+
+    it.scopedLive("closing the writer's scope half-closes: the peer reads EOF and can still answer", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        const c = yield* collector
+        const run = yield* Effect.fork(socket.run(c.handler, { onOpen: c.onOpen }))
+        const peer = yield* accept
+        yield* Deferred.await(c.opened)
+        yield* Effect.scoped(Effect.flatMap(socket.writer, (write) => write("ping")))
+        expect(decoder.decode(yield* readToEnd(peer))).toBe("ping")
+        yield* peer.writeAll(bytes("pong"))
+        yield* peer.shutdown("write")
+        expect(yield* Fiber.await(run)).toStrictEqual(Exit.void)
+        expect(text(c.chunks)).toBe("pong")
+      }).pipe(provideRuntime))
+
+    it.scopedLive("an empty input half-closes even when the writer is released before the connection opens", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        // A connection that opens late, so that the channel takes the writer, sees the empty input end and releases
+        // the writer, all before `run` has a connection.
+        const socket = yield* ReactorSocket.fromStream(Effect.delay(connect(options), "50 millis"))
+        const replies = yield* Effect.fork(
+          Stream.runCollect(Stream.pipeThroughChannel(Stream.empty, Socket.toChannel(socket)))
+        )
+        const peer = yield* accept
+        expect((yield* readToEnd(peer)).length).toBe(0)
+        yield* peer.writeAll(bytes("nothing asked"))
+        yield* peer.shutdown("write")
+        expect(text(Chunk.toReadonlyArray(yield* Fiber.join(replies)))).toBe("nothing asked")
+      }).pipe(provideRuntime))
+
+    it.scopedLive("a writer released with no connection half-closes the next connection only", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        yield* Effect.scoped(socket.writer)
+        const first = yield* Effect.fork(socket.run(() => {}))
+        const peer1 = yield* accept
+        expect((yield* readToEnd(peer1)).length).toBe(0)
+        yield* peer1.shutdown("write")
+        expect(yield* Fiber.await(first)).toStrictEqual(Exit.void)
+        // A new writer on the second connection is not affected.
+        const write = yield* socket.writer
+        const second = yield* Effect.fork(socket.run(() => {}))
+        const peer2 = yield* accept
+        yield* write("still open")
+        expect(decoder.decode(yield* readExactly(peer2, 10))).toBe("still open")
+        yield* Fiber.interrupt(second)
+      }).pipe(provideRuntime))
+
+    it.scopedLive("writing a CloseEvent closes the connection and ends run with a Close error", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        const write = yield* socket.writer
+        const c = yield* collector
+        const run = yield* Effect.fork(socket.run(c.handler, { onOpen: c.onOpen }))
+        const peer = yield* accept
+        yield* Deferred.await(c.opened)
+        yield* write("last words")
+        yield* write(new Socket.CloseEvent(4000, "done"))
+        const failure = yield* Effect.flip(Fiber.join(run))
+        expect(Socket.SocketCloseError.is(failure)).toBe(true)
+        expect(failure).toMatchObject({ reason: "Close", code: 4000, closeReason: "done" })
+        expect(decoder.decode(yield* readToEnd(peer))).toBe("last words")
+      }).pipe(provideRuntime))
+
+    it.scopedLive("a clean EOF from the peer ends run successfully, after the handler effects started", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        const handled: Array<string> = []
+        const run = yield* Effect.fork(socket.run((chunk) =>
+          Effect.sleep("20 millis").pipe(Effect.zipRight(Effect.sync(() => handled.push(decoder.decode(chunk)))))
+        ))
+        const peer = yield* accept
+        yield* peer.writeAll(bytes("bye"))
+        yield* peer.shutdown("write")
+        expect(yield* Fiber.await(run)).toStrictEqual(Exit.void)
+        expect(handled.join("")).toBe("bye")
+      }).pipe(provideRuntime))
+
+    it.scopedLive("run is interruptible, and its connection is closed when it ends", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        const c = yield* collector
+        const run = yield* Effect.fork(socket.run(c.handler, { onOpen: c.onOpen }))
+        const peer = yield* accept
+        yield* Deferred.await(c.opened)
+        const exit = yield* Fiber.interrupt(run)
+        expect(Exit.isInterrupted(exit)).toBe(true)
+        expect((yield* readToEnd(peer)).length).toBe(0)
+      }).pipe(provideRuntime))
+
+    it.scopedLive("a failing handler effect fails run and closes the connection", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        const run = yield* Effect.fork(socket.run(() => Effect.fail("rejected" as const)))
+        const peer = yield* accept
+        yield* peer.writeAll(bytes("anything"))
+        expect(yield* Fiber.await(run)).toStrictEqual(Exit.fail("rejected"))
+        expect((yield* readToEnd(peer)).length).toBe(0)
+      }).pipe(provideRuntime))
+
+    it.scopedLive("a connect failure fails run with reason Open", () =>
+      Effect.gen(function*() {
+        const options = yield* transport.unreachable
+        const socket = yield* ReactorSocket.makeNet(options)
+        const error = yield* Effect.flip(socket.run(() => {}))
+        expect(error).toMatchObject({ _tag: "SocketError", reason: "Open" })
+      }).pipe(provideRuntime))
+
+    it.scopedLive("hands over every byte in order, each chunk its own copy (1 MiB)", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet({ ...options, readBufferSize: 4096 })
+        const c = yield* collector
+        const run = yield* Effect.fork(socket.run(c.handler))
+        const peer = yield* accept
+        const payload = new Uint8Array(1024 * 1024).map((_, i) => (i * 7 + (i >> 12)) & 0xff)
+        yield* peer.writeAll(payload)
+        yield* peer.shutdown("write")
+        expect(yield* Fiber.await(run)).toStrictEqual(Exit.void)
+        expect(c.chunks.every((chunk) => chunk.length <= 4096)).toBe(true)
+        expect(Buffer.from(concat(c.chunks)).equals(Buffer.from(payload))).toBe(true)
+      }).pipe(provideRuntime))
+
+    it.scopedLive("concurrent writes are not interleaved", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        const write = yield* socket.writer
+        const run = yield* Effect.fork(socket.run(() => {}))
+        const peer = yield* accept
+        const size = 512 * 1024
+        const blocks = [1, 2, 3, 4].map((n) => new Uint8Array(size).fill(n))
+        const reading = yield* Effect.fork(readExactly(peer, size * blocks.length))
+        yield* Effect.forEach(blocks, write, { concurrency: "unbounded", discard: true })
+        const received = yield* Fiber.join(reading)
+        for (let b = 0; b < blocks.length; b++) {
+          const block = received.subarray(b * size, (b + 1) * size)
+          expect(block.every((x) => x === block[0])).toBe(true)
+        }
+        yield* Fiber.interrupt(run)
+      }).pipe(provideRuntime))
+
+    it.scopedLive("a write interrupted while it waits for its turn leaves the others in order", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        const write = yield* socket.writer
+        const run = yield* Effect.fork(socket.run(() => {}))
+        const peer = yield* accept
+        // The peer does not read yet: the first write fills the socket buffers and holds the connection.
+        const big = new Uint8Array(8 * 1024 * 1024).fill(1)
+        const first = yield* Effect.fork(write(big))
+        yield* Effect.sleep("20 millis")
+        const second = yield* Effect.fork(write(new Uint8Array(1024 * 1024).fill(2)))
+        const third = yield* Effect.fork(write(new Uint8Array(1024 * 1024).fill(3)))
+        yield* Effect.sleep("20 millis")
+        expect(first.unsafePoll()).toBeNull()
+        yield* Fiber.interrupt(second)
+        const received = yield* readExactly(peer, big.length + 1024 * 1024)
+        yield* Fiber.join(first)
+        yield* Fiber.join(third)
+        expect(received.subarray(0, big.length).every((x) => x === 1)).toBe(true)
+        expect(received.subarray(big.length).every((x) => x === 3)).toBe(true)
+        yield* Fiber.interrupt(run)
+      }).pipe(provideRuntime))
+
+    it.scopedLive("strings are written as UTF-8, and the handler's effects see the connection", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        const write = yield* socket.writer
+        const seen = yield* Deferred.make<string>()
+        const run = yield* Effect.fork(socket.run(() =>
+          // `run`'s type cannot remove the tag from the handler's requirements (as with Node's `NetSocket`).
+          Effect.flatMap(
+            Effect.serviceOption(ReactorSocket.Connection),
+            (conn) => Deferred.succeed(seen, conn._tag === "Some" ? conn.value.remoteAddress._tag : "none")
+          )
+        ))
+        const peer = yield* accept
+        yield* write("héllo")
+        expect(decoder.decode(yield* readExactly(peer, 6))).toBe("héllo")
+        yield* peer.writeAll(bytes("x"))
+        expect(yield* Deferred.await(seen)).toBe(transport.name === "tcp" ? "Inet" : "Unix")
+        yield* Fiber.interrupt(run)
+      }).pipe(provideRuntime))
+
+    it.scopedLive("layerNet provides a Socket usable through Socket.toChannel", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const replies = yield* Effect.fork(
+          Stream.make("a", "b", "c").pipe(
+            Stream.pipeThroughChannel(Socket.makeChannel()),
+            Stream.runCollect,
+            Effect.provide(ReactorSocket.layerNet(options))
+          )
+        )
+        const peer = yield* accept
+        expect(decoder.decode(yield* readToEnd(peer))).toBe("abc")
+        yield* peer.writeAll(bytes("ok"))
+        yield* peer.shutdown("write")
+        expect(text(Chunk.toReadonlyArray(yield* Fiber.join(replies)))).toBe("ok")
+      }).pipe(provideRuntime))
+  })
+}
+
+describe("ReactorSocket options", () => {
+  it.scopedLive("openTimeout bounds the connect: run fails with reason OpenTimeout", () =>
+    Effect.gen(function*() {
+      const socket = yield* ReactorSocket.fromStream(Effect.never, { openTimeout: "30 millis" })
+      const error = yield* Effect.flip(socket.run(() => {}))
+      expect(error).toMatchObject({ _tag: "SocketError", reason: "OpenTimeout" })
+    }).pipe(provideRuntime))
+
+  it.live("a readBufferSize that is not a positive integer is a RangeError", () =>
+    Effect.gen(function*() {
+      for (const readBufferSize of [0, -1, 1.5, Number.NaN]) {
+        const exit = yield* Effect.exit(ReactorSocket.makeNet({ port: 1, readBufferSize }))
+        expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toBeInstanceOf(RangeError)
+      }
+    }).pipe(provideRuntime))
+})
+
+describe("ReactorSocket resources", () => {
+  it.live("no file descriptor outlives the runtime after runs that succeed, fail and are interrupted", () =>
+    Effect.gen(function*() {
+      const before = fdCount()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const { accept, options } = yield* transports[0]!.listen
+        const socket = yield* ReactorSocket.makeNet(options)
+        for (let i = 0; i < 10; i++) {
+          const run = yield* Effect.fork(socket.run(() => {}))
+          const peer = yield* accept
+          if (i % 2 === 0) yield* peer.shutdown("write")
+          else yield* Effect.sleep("1 millis")
+          yield* Fiber.interrupt(run)
+        }
+      })).pipe(Effect.provide(Runtime.layer))
+      yield* eventually(() => fdCount() <= before)
+    }))
+})
