@@ -25,7 +25,7 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { parseArgs } from "node:util"
 import type { LoadReport } from "./load.js"
-import { machine, resultsPath, writeSection } from "./internal/results.js"
+import { machine, positive, resultsPath, writeSection } from "./internal/results.js"
 
 const allApis = ["net", "platform-node", "future", "future-integrated", "effect", "platform"] as const
 type Api = (typeof allApis)[number]
@@ -51,14 +51,6 @@ const { values: args } = parseArgs({
     "dry-run": { type: "boolean", default: false }
   }
 })
-
-const positive = (name: string, text: string, max: number): number => {
-  const value = Number(text)
-  if (!Number.isFinite(value) || value <= 0 || value > max) {
-    throw new RangeError(`--${name} must be a number in (0, ${max}], got ${text}`)
-  }
-  return value
-}
 
 const list = (name: string, text: string): Array<number> => text.split(",").map((item) => positive(name, item, 1e6))
 

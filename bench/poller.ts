@@ -25,7 +25,7 @@ import { createRequire } from "node:module"
 import { performance } from "node:perf_hooks"
 import { parseArgs } from "node:util"
 import { type BackendName, binding, type NativePoller } from "../src/internal/native.js"
-import { machine, resultsPath, writeSection } from "./internal/results.js"
+import { machine, positive, resultsPath, writeSection } from "./internal/results.js"
 
 // The npm package has no types; this is the part of its API the benchmark uses (its README).
 interface Epoll {
@@ -55,14 +55,6 @@ const { values: args } = parseArgs({
     "dry-run": { type: "boolean", default: false }
   }
 })
-
-const positive = (name: string, text: string, max: number): number => {
-  const value = Number(text)
-  if (!Number.isFinite(value) || value <= 0 || value > max) {
-    throw new RangeError(`--${name} must be a number in (0, ${max}], got ${text}`)
-  }
-  return value
-}
 
 const seconds = positive("seconds", args.seconds, 600)
 const rounds = Math.ceil(positive("rounds", args.rounds, 99))

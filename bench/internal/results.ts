@@ -1,10 +1,20 @@
 /**
- * bench/results.md holds the latest figures of every benchmark, one marked section each
- * (`<!-- name:begin -->` … `<!-- name:end -->`); each script rewrites only its own.
+ * What the benchmark scripts share: their option parsing, and bench/results.md, which holds the latest figures of
+ * every benchmark, one marked section each (`<!-- name:begin -->` … `<!-- name:end -->`); each script rewrites only
+ * its own.
  */
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import { fileURLToPath } from "node:url"
+
+/** A command-line number in (0, max]; a RangeError naming the option otherwise. */
+export const positive = (name: string, text: string, max: number): number => {
+  const value = Number(text)
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    throw new RangeError(`--${name} must be a number in (0, ${max}], got ${text}`)
+  }
+  return value
+}
 
 /** The results file. */
 export const resultsPath = fileURLToPath(new URL("../results.md", import.meta.url))
