@@ -4,11 +4,11 @@
  * test, not the runner), then targeted cases pin the error each bad argument gets.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { binding } from "../src/internal/native.js"
+import { runChild } from "./utils/child.js"
 
 const fixtures = Path.join(Path.dirname(fileURLToPath(import.meta.url)), "fixtures")
 const { MAX_KEY } = binding.constants
@@ -16,33 +16,8 @@ const { EVENT_READABLE, INTEREST_READABLE, MODE_LEVEL, MODE_ONESHOT } = binding.
 
 const fdCount = (): number => Fs.readdirSync("/proc/self/fd").length
 
-interface ChildResult {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly timedOut: boolean
-}
-
 /** Runs a fixture script in its own node process; kills it (SIGKILL) after `timeoutMs`. */
-const runChild = (args: ReadonlyArray<string>, timeoutMs: number): Promise<ChildResult> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: fixtures, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    let timedOut = false
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill("SIGKILL")
-    }, timeoutMs)
-    child.on("error", reject)
-    child.on("close", (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr, timedOut })
-    })
-  })
+const runFixture = (args: ReadonlyArray<string>, timeoutMs: number) => runChild(args, timeoutMs, fixtures)
 
 /** Calls `thunk` and returns what it threw; fails when it returns. */
 const thrown = (thunk: () => unknown): unknown => {
@@ -77,7 +52,7 @@ const getter = (name: string) => Object.getOwnPropertyDescriptor(binding.Poller.
 
 describe.each(["epoll", "poll"] as const)("Poller boundary fuzz (%s)", (backend) => {
   it(`survives ${runs} random call sequences in a child process`, async () => {
-    const child = await runChild(
+    const child = await runFixture(
       ["--expose-gc", Path.join(fixtures, "boundary-fuzz.mjs"), String(seed), String(runs), backend],
       60_000
     )

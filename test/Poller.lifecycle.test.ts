@@ -4,74 +4,17 @@
  * a throwing or self-closing watch callback is safe, and GC closes a dropped poller.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { type ChildProcessByStdio, spawn } from "node:child_process"
 import * as Path from "node:path"
-import { performance } from "node:perf_hooks"
-import type { Readable } from "node:stream"
 import { fileURLToPath } from "node:url"
 import { binding } from "../src/internal/native.js"
+import { type ChildResult, startChild } from "./utils/child.js"
 
 const fixtures = Path.join(Path.dirname(fileURLToPath(import.meta.url)), "fixtures")
 const script = Path.join(fixtures, "poller-lifecycle.mjs")
 const { EVENT_READABLE } = binding.constants
 
-interface ChildResult {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly timedOut: boolean
-  readonly ms: number
-}
-
-interface Child {
-  readonly process: ChildProcessByStdio<null, Readable, Readable>
-  readonly done: Promise<ChildResult>
-  /** Resolves once stdout holds `text`; rejects if the child ends first or after `timeoutMs`. */
-  readonly output: (text: string, timeoutMs: number) => Promise<void>
-}
-
 /** Starts `poller-lifecycle.mjs <args>`; SIGKILLs it after `timeoutMs`. */
-const start = (args: ReadonlyArray<string>, timeoutMs: number): Child => {
-  const child = spawn(process.execPath, ["--expose-gc", script, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-  const started = performance.now()
-  let stdout = ""
-  let stderr = ""
-  let timedOut = false
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-  const timer = setTimeout(() => {
-    timedOut = true
-    child.kill("SIGKILL")
-  }, timeoutMs)
-  const done = new Promise<ChildResult>((resolve, reject) => {
-    child.on("error", reject)
-    child.on("close", (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr, timedOut, ms: performance.now() - started })
-    })
-  })
-  const output = (text: string, waitMs: number) =>
-    new Promise<void>((resolve, reject) => {
-      const deadline = setTimeout(
-        () => reject(new Error(`no "${text}" within ${waitMs} ms; stderr: ${stderr}`)),
-        waitMs
-      )
-      const check = () => {
-        if (!stdout.includes(text)) return
-        clearTimeout(deadline)
-        resolve()
-      }
-      child.stdout.on("data", check)
-      check()
-      void done.then(() => {
-        clearTimeout(deadline)
-        if (stdout.includes(text)) resolve()
-        else reject(new Error(`the child ended without "${text}"; stderr: ${stderr}`))
-      })
-    })
-  return { process: child, done, output }
-}
+const start = (args: ReadonlyArray<string>, timeoutMs: number) => startChild(["--expose-gc", script, ...args], timeoutMs)
 
 const run = (args: ReadonlyArray<string>, timeoutMs: number) => start(args, timeoutMs).done
 

@@ -3,13 +3,13 @@
  * works inside a Worker, and a Worker that ends without closing its pollers leaks no fd.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import { binding } from "../src/internal/native.js"
+import { runChild } from "./utils/child.js"
 
 const fixtures = Path.join(Path.dirname(fileURLToPath(import.meta.url)), "fixtures")
 const { EVENT_READABLE } = binding.constants
@@ -71,24 +71,6 @@ const runLeakyWorker = async (backend: string, count: number, ending: Ending): P
   for (const fd of message.pipe) binding.close(fd)
   return message
 }
-
-/** Runs a fixture in its own node process (a crash there fails the test, not the runner). */
-const runChild = (args: ReadonlyArray<string>, timeoutMs: number) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
-      let stdout = ""
-      let stderr = ""
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
-      child.on("error", reject)
-      child.on("close", (code, signal) => {
-        clearTimeout(timer)
-        resolve({ code, signal, stdout, stderr })
-      })
-    }
-  )
 
 describe.each(["epoll", "poll"] as const)("Poller and worker_threads (%s)", (backend) => {
   it("a Worker's notifyToken wakes the main thread blocked in wait", async () => {
