@@ -10,6 +10,12 @@
         "src/poller_wrap.cc",
         "src/fd.cc",
         "src/socket.cc",
+        "src/pty.cc",
+        "src/inotify.cc",
+        "src/pidfd.cc",
+        "src/timerfd.cc",
+        "src/signalfd.cc",
+        "src/file.cc",
         "src/backend_poll.cc"
       ],
       "conditions": [

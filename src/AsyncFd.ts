@@ -8,8 +8,14 @@
  * after a syscall of your own says EAGAIN, hand the readiness back to `clearReadiness` before waiting again.
  *
  * `register` leaves the fd to the caller (the release only deregisters); `adopt` takes it over (the release
- * deregisters, then closes it). Either way the release never fails; the fd must be non-blocking. A regular file
- * cannot be polled: `Unsupported`.
+ * deregisters, then closes it). Either way the release never fails. A regular file cannot be polled: `Unsupported`
+ * (epoll refuses it, and its reads block in the kernel anyway); `File` does file IO on the thread pool instead.
+ *
+ * The fd must be non-blocking, or a syscall that should say EAGAIN blocks the whole thread. O_NONBLOCK is a flag of
+ * the open file description, shared by every dup of the fd and by other processes that inherited it (a shell's
+ * stdin): flipping it behind their back changes their reads too. So `register` leaves it as it is unless asked
+ * (`nonBlocking: "set"`), while `adopt`, which takes the fd over, sets it by default. Whatever was set is cleared
+ * again at release, so the description ends as it was found.
  *
  * @since 0.1.0
  */
@@ -90,14 +96,19 @@ export interface AsyncFd {
 }
 
 /**
- * Options of `register` and `adopt`: the `interest` (default readable and writable).
+ * Options of `register` and `adopt`:
+ *
+ * - `interest`: default readable and writable.
+ * - `nonBlocking`: `"set"` turns O_NONBLOCK on for the registration's life (and off again at release if it was off);
+ *   `"leave"` does not touch it, and the caller guarantees the fd is non-blocking. Default: `"leave"` for `register`,
+ *   `"set"` for `adopt`. See the module notes on why the flag is shared.
  *
  * @example
  * ```ts
  * import { Interest } from "effect-reactor"
  * import type { AsyncFd } from "effect-reactor"
  *
- * const options: AsyncFd.Options = { interest: Interest.readable }
+ * const options: AsyncFd.Options = { interest: Interest.readable, nonBlocking: "set" }
  * ```
  *
  * @since 0.1.0
@@ -105,20 +116,26 @@ export interface AsyncFd {
  */
 export interface Options {
   readonly interest?: Interest | undefined
+  readonly nonBlocking?: "set" | "leave" | undefined
 }
 
 /**
  * Registers an fd the caller keeps owning, for the current scope: the release deregisters it and leaves it open.
- * Fails with `Unsupported` (a regular file), `BadDescriptor`, `Os` with code `EEXIST` (already registered),
- * `InvalidArgument` (a negative fd, an empty interest).
+ * O_NONBLOCK is left alone unless `nonBlocking: "set"` (then restored at release). Fails with `Unsupported` (a
+ * regular file: use `File`), `BadDescriptor`, `AlreadyExists` (already registered), `InvalidArgument` (a negative fd, an
+ * empty interest, an unknown `nonBlocking`).
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
  * import { AsyncFd, Interest, Runtime } from "effect-reactor"
  *
- * const waitForStdin = Effect.scoped(
- *   Effect.flatMap(AsyncFd.register(0, { interest: Interest.readable }), (fd) => fd.readable)
+ * // Reads what stdin has; O_NONBLOCK is set for the scope and cleared again at its end.
+ * const readStdin = Effect.scoped(
+ *   Effect.flatMap(
+ *     AsyncFd.register(0, { interest: Interest.readable, nonBlocking: "set" }),
+ *     (stdin) => stdin.read(new Uint8Array(256))
+ *   )
  * ).pipe(Effect.provide(Runtime.layer))
  * ```
  *
@@ -130,7 +147,8 @@ export const register: (fd: number, options?: Options) => Effect.Effect<AsyncFd,
 
 /**
  * Takes over an fd for the current scope: the release deregisters it, then closes it. The fd is closed even when
- * registering fails.
+ * registering fails. O_NONBLOCK is set unless `nonBlocking: "leave"`, and cleared again before the close if it was
+ * off (the description may be shared with another process).
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * The typed error of every socket and `AsyncFd` operation.
+ * The typed error of every socket, `AsyncFd` and `File` operation.
  *
  * A failed syscall becomes an `IoError` whose `reason` is one of a closed set (mapped from errno in the package's one
  * errno table), so callers match on what happened; `errno`, `code` and `syscall` stay on the error for logs and for
@@ -23,8 +23,12 @@ import * as Data from "effect/Data"
  * - `"InvalidAddress"`: a host that is not a numeric IPv4/IPv6 address and does not resolve, a bad Unix path.
  * - `"InvalidArgument"`: EINVAL, or an argument rejected before any syscall (port 70000, a negative size).
  * - `"PermissionDenied"`: EACCES.
- * - `"NotFound"`: ENOENT (a Unix socket path that does not exist), ENOTFOUND (a name that does not resolve).
- * - `"Unsupported"`: the fd cannot be polled (a regular file), or the socket does not support the option.
+ * - `"AlreadyExists"`: EEXIST (a `File` opened with an exclusive flag, `"wx"`, on a path that exists).
+ * - `"IsDirectory"`: EISDIR (a directory opened for writing, or read as a `File`).
+ * - `"NotFound"`: ENOENT (a Unix socket path that does not exist), ENOTFOUND (a name that does not resolve), ESRCH (a
+ *   process that does not exist or has been reaped).
+ * - `"Unsupported"`: the fd cannot be polled (a regular file: use `File`), or the socket does not support the option,
+ *   or `File` was given a FIFO or a socket (pollable: use `AsyncFd`).
  * - `"BadDescriptor"`: EBADF.
  * - `"Closed"`: the socket, its registration or the reactor was closed.
  * - `"Os"`: anything else; `errno` and `code` say what.
@@ -51,6 +55,8 @@ export type IoErrorReason =
   | "InvalidAddress"
   | "InvalidArgument"
   | "PermissionDenied"
+  | "AlreadyExists"
+  | "IsDirectory"
   | "NotFound"
   | "Unsupported"
   | "BadDescriptor"
@@ -81,6 +87,8 @@ export const reasons: ReadonlyArray<IoErrorReason> = [
   "InvalidAddress",
   "InvalidArgument",
   "PermissionDenied",
+  "AlreadyExists",
+  "IsDirectory",
   "NotFound",
   "Unsupported",
   "BadDescriptor",

@@ -135,6 +135,7 @@ export interface Notifier {
  * - `watch(callback)` / `unwatch()`: have Node's event loop call `callback` when the poller has events, so the main
  *   thread never blocks; drain with `wait(events, 0)`. `ref()` / `unref()` decide whether the watch keeps the
  *   process alive.
+ * - `fd`: the poller's own pollable fd, for nesting it in another poller (see `Poller.fd`). Throws once closed.
  *
  * @example
  * ```ts
@@ -160,6 +161,7 @@ export interface PollerHandle {
   readonly closed: boolean
   /** The token behind `Poller.notifier`, usable from any thread; never reused. */
   readonly notifyToken: number
+  readonly fd: number
   add(fd: number, key: number, interest: number, mode: number): void
   modify(fd: number, key: number, interest: number, mode: number): void
   delete(fd: number): void
@@ -214,8 +216,9 @@ export interface Poller {
   readonly notifier: Notifier
   /**
    * Registers `fd` under `key` (an integer up to the native `MAX_KEY`). Fails with `AlreadyExists` when `fd` is
-   * registered, `Unsupported` for a regular file or a mode the backend cannot do, `BadDescriptor` when `fd` is not
-   * open, `InvalidArgument` for a bad argument, `Closed` once the poller is closed.
+   * registered, `Unsupported` for a regular file (epoll cannot wait on one: use `File`, which runs file IO on the
+   * thread pool) or a mode the backend cannot do, `BadDescriptor` when `fd` is not open, `InvalidArgument` for a bad
+   * argument, `Closed` once the poller is closed.
    */
   add(fd: number, key: number, interest: Interest, mode?: PollMode.PollMode): Effect.Effect<void, PollerError>
   /** Changes or re-arms the registration of `fd`. Fails with `NotFound` when `fd` is not registered. */
@@ -229,6 +232,17 @@ export interface Poller {
   wait(events: Uint32Array, timeout: Timeout): Effect.Effect<number, PollerError>
   /** Wakes a blocked `wait` (coalesced: many notifies before a wait wake it once). */
   readonly notify: Effect.Effect<void, PollerError>
+  /**
+   * The poller's own pollable fd, to nest it in another poller (or an `AsyncFd`): it is readable while a
+   * `wait(events, 0)` would report an event (or consume a pending `notify`). Register it for readable interest; when
+   * it fires, drain this poller with `wait(events, 0)` until it returns 0. The fd stays owned by this poller: never
+   * close it, and deregister it before this poller's scope closes.
+   *
+   * epoll: the epoll fd itself, which can be polled like any fd (epoll(7), Q3). poll(2): the readiness eventfd,
+   * signalled by the backend's thread, which the first use of `fd` starts and `close` stops; each `wait` answers its
+   * signal. Fails with `Closed` once the poller is closed.
+   */
+  readonly fd: Effect.Effect<number, PollerError>
 }
 
 /**

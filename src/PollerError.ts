@@ -13,8 +13,8 @@ import * as Data from "effect/Data"
  *
  * - `"AlreadyExists"`: the fd is already registered (EEXIST); use `modify`.
  * - `"NotFound"`: the fd is not registered (ENOENT).
- * - `"Unsupported"`: the fd cannot be polled (EPERM: epoll refuses regular files, directories, `/dev/null`), or the
- *   backend cannot do the requested mode (edge-triggered on poll(2)).
+ * - `"Unsupported"`: the fd cannot be polled (EPERM: epoll refuses regular files, directories, `/dev/null`; `File`
+ *   does their IO on the thread pool), or the backend cannot do the requested mode (edge-triggered on poll(2)).
  * - `"BadDescriptor"`: the fd is not open (EBADF).
  * - `"InvalidArgument"`: EINVAL, or an argument the native boundary rejected (a negative fd, a NaN timeout).
  * - `"Closed"`: the poller was closed.

@@ -501,9 +501,9 @@ export const layer: Layer.Layer<Reactor, never, Poller.Poller> = internal.layer
 
 /**
  * Registers `fd` with the reactor for the current scope: closing the scope deregisters it (never failing, even when
- * the fd is already closed). Fails with `AlreadyExists` when `fd` is registered, `Unsupported` for a regular file,
- * `BadDescriptor` for an fd that is not open, `InvalidArgument` for a bad fd or interest, `Closed` once the reactor
- * or its poller is closed. Close the fd after the scope, or in a finalizer added before this one.
+ * the fd is already closed). Fails with `AlreadyExists` when `fd` is registered, `Unsupported` for a regular file (use
+ * `File`), `BadDescriptor` for an fd that is not open, `InvalidArgument` for a bad fd or interest, `Closed` once the
+ * reactor or its poller is closed. Close the fd after the scope, or in a finalizer added before this one.
  *
  * @example
  * ```ts

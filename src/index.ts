@@ -337,3 +337,127 @@ export * as UdpSocket from "./UdpSocket.js"
  * @category modules
  */
 export * as AsyncFd from "./AsyncFd.js"
+
+/**
+ * Regular files, which epoll cannot wait on: open, read and write at a position, fsync, fstat and close run on
+ * libuv's thread pool, and each completion wakes the waiting task through the reactor. Effects and futures.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { File, Runtime } from "effect-reactor"
+ *
+ * const firstBytes = (path: string) =>
+ *   Effect.scoped(
+ *     Effect.gen(function*() {
+ *       const file = yield* File.open(path)
+ *       const buffer = new Uint8Array(16)
+ *       return buffer.subarray(0, yield* file.read(buffer, 0))
+ *     })
+ *   ).pipe(Effect.provide(Runtime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as File from "./File.js"
+
+/**
+ * File system events from inotify(7): watches with a typed `Mask`, a `Stream` of events (watch, mask, rename cookie,
+ * name), removal, and queue overflow as a typed `Overflow` event.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Inotify, Runtime } from "effect-reactor"
+ *
+ * const created = Effect.scoped(Effect.gen(function*() {
+ *   const inotify = yield* Inotify.make()
+ *   yield* inotify.watch("/tmp", Inotify.Mask.create)
+ *   return yield* inotify.read
+ * })).pipe(Effect.provide(Runtime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as Inotify from "./Inotify.js"
+
+/**
+ * Waiting for a process to exit without `SIGCHLD` (pidfd_open(2)), with its exit status, for children of
+ * `node:child_process` too; signals through the pidfd.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { spawn } from "node:child_process"
+ * import { Pidfd, Runtime } from "effect-reactor"
+ *
+ * const exit = Effect.scoped(
+ *   Effect.flatMap(Pidfd.fromChildProcess(spawn("true")), (pidfd) => pidfd.exit)
+ * ).pipe(Effect.provide(Runtime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as Pidfd from "./Pidfd.js"
+
+/**
+ * Pseudo-terminals (a scope-owned controller/terminal pair of `AsyncFd`s), raw and canonical modes, echo, window
+ * size, and raw mode for a scope on any terminal (stdin).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pty, Runtime } from "effect-reactor"
+ *
+ * const path = Effect.scoped(Effect.map(Pty.open(), (pty) => pty.path)).pipe(Effect.provide(Runtime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as Pty from "./Pty.js"
+
+/**
+ * Kernel timers as fds (timerfd): one-shot or periodic with nanosecond durations, on the monotonic, realtime or
+ * boottime clock; a `Stream` of expiration counts, where a count above 1 tells of overruns.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Runtime, Timerfd } from "effect-reactor"
+ *
+ * const fired = Effect.scoped(
+ *   Effect.gen(function*() {
+ *     const timer = yield* Timerfd.make()
+ *     yield* timer.arm({ initial: "250 micros" })
+ *     return yield* timer.wait
+ *   })
+ * ).pipe(Effect.provide(Runtime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as Timerfd from "./Timerfd.js"
+
+/**
+ * Signals as an fd (signalfd): a `Stream` of received signals with the sender's pid and uid. The signals are blocked
+ * in every thread of the process while held, so Node's own threads cannot take them.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Runtime, Signalfd } from "effect-reactor"
+ *
+ * const sender = Effect.scoped(
+ *   Effect.flatMap(Signalfd.make(["SIGUSR2"]), (signalfd) => Effect.map(signalfd.receive, (info) => info.pid))
+ * ).pipe(Effect.provide(Runtime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as Signalfd from "./Signalfd.js"

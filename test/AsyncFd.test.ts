@@ -135,3 +135,114 @@ describe("AsyncFd", () => {
       expect(failureReason(yield* Effect.exit(readOnly.readable))).toBe("Closed")
     })).pipe(Effect.provide(Runtime.layer)))
 })
+
+describe("AsyncFd nonBlocking", () => {
+  const { EBADF } = Os.constants.errno
+
+  it.live("register leaves O_NONBLOCK alone unless asked; \"set\" sets it for the scope and clears it after", () =>
+    Effect.gen(function*() {
+      const before = fdCount()
+      const fds = new FdScope()
+      const [readEnd, writeEnd] = fds.pipe()
+      expect(binding.setNonBlocking(readEnd, false)).toBe(0)
+      expect(binding.isNonBlocking(readEnd)).toBe(0)
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* AsyncFd.register(readEnd, { interest: Interest.readable })
+        expect(binding.isNonBlocking(readEnd)).toBe(0)
+      }))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const reader = yield* AsyncFd.register(readEnd, { interest: Interest.readable, nonBlocking: "set" })
+        expect(binding.isNonBlocking(readEnd)).toBe(1)
+        // The read waits for the writer without blocking the thread: only a Node timer can write.
+        const pending = yield* Effect.fork(reader.read(new Uint8Array(8)))
+        setTimeout(() => void binding.write(writeEnd, Buffer.from("tick")), 1)
+        expect(yield* Fiber.join(pending)).toBe(4)
+      }))
+      expect(binding.isNonBlocking(readEnd)).toBe(0)
+      // An fd that was non-blocking already is left as it was.
+      expect(binding.isNonBlocking(writeEnd)).toBe(1)
+      yield* Effect.scoped(AsyncFd.register(writeEnd, { interest: Interest.writable, nonBlocking: "set" }))
+      expect(binding.isNonBlocking(writeEnd)).toBe(1)
+      fds.closeAll()
+      expect(fdCount()).toBe(before)
+    }).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("adopt sets O_NONBLOCK by default, \"leave\" does not; a failed register gives the flag back", () =>
+    Effect.gen(function*() {
+      const before = fdCount()
+      const fds = new FdScope()
+      const [readEnd] = fds.pipe()
+      const [otherRead, otherWrite] = binding.pipe()
+      binding.setNonBlocking(readEnd, false)
+      binding.setNonBlocking(otherRead, false)
+      yield* Effect.scoped(Effect.gen(function*() {
+        const adopted = yield* AsyncFd.adopt(otherRead, { interest: Interest.readable })
+        expect(binding.isNonBlocking(adopted.fd)).toBe(1)
+        const left = yield* AsyncFd.register(readEnd, { interest: Interest.readable, nonBlocking: "leave" })
+        expect(binding.isNonBlocking(left.fd)).toBe(0)
+        // Registered twice: EEXIST, and the flag "set" turned on for the second attempt is off again.
+        const twice = yield* Effect.exit(AsyncFd.register(readEnd, { interest: Interest.readable, nonBlocking: "set" }))
+        expect(Exit.isFailure(twice) && twice.cause._tag === "Fail" && twice.cause.error.code).toBe("EEXIST")
+        expect(binding.isNonBlocking(readEnd)).toBe(0)
+      }))
+      // The adopted end is closed with its scope.
+      expect(binding.isNonBlocking(otherRead)).toBe(-EBADF)
+      binding.close(otherWrite)
+      fds.closeAll()
+      expect(fdCount()).toBe(before)
+    }).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("errors: a closed fd is BadDescriptor, an unknown nonBlocking InvalidArgument, and adopt closes the fd", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const fds = yield* fdScope
+      const [readEnd, writeEnd] = fds.pipe()
+      fds.close(writeEnd)
+      expect(failureReason(yield* Effect.exit(AsyncFd.register(writeEnd, { nonBlocking: "set" })))).toBe(
+        "BadDescriptor"
+      )
+      expect(failureReason(yield* Effect.exit(AsyncFd.adopt(writeEnd)))).toBe("BadDescriptor")
+      const unknown = { nonBlocking: "always" as "set" }
+      expect(failureReason(yield* Effect.exit(AsyncFd.register(readEnd, unknown)))).toBe("InvalidArgument")
+      // A regular file cannot be registered: adopt closes it all the same, and its flag was put back first.
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-reactor-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      Fs.writeFileSync(Path.join(dir, "file"), "x")
+      const before = fdCount()
+      const file = Fs.openSync(Path.join(dir, "file"), "r")
+      expect(failureReason(yield* Effect.exit(AsyncFd.adopt(file)))).toBe("Unsupported")
+      expect(fdCount()).toBe(before)
+    })).pipe(Effect.provide(Runtime.layer)))
+
+  it("the native calls: 0 or -errno, and TypeError/RangeError naming the argument", () => {
+    const fds = new FdScope()
+    try {
+      const [readEnd, writeEnd] = fds.pipe()
+      expect(binding.setNonBlocking(readEnd, true)).toBe(0)
+      expect(binding.setNonBlocking(readEnd, false)).toBe(0)
+      expect(binding.setNonBlocking(readEnd, false)).toBe(0)
+      expect(binding.isNonBlocking(readEnd)).toBe(0)
+      // The pipe's other end is another open file description: unchanged.
+      expect(binding.isNonBlocking(writeEnd)).toBe(1)
+      fds.close(writeEnd)
+      expect(binding.setNonBlocking(writeEnd, true)).toBe(-EBADF)
+      expect(binding.isNonBlocking(writeEnd)).toBe(-EBADF)
+      const call = (name: "setNonBlocking" | "isNonBlocking", ...args: Array<unknown>) => {
+        try {
+          Reflect.apply(binding[name], binding, args)
+        } catch (error) {
+          return error
+        }
+        return undefined
+      }
+      expect(call("setNonBlocking", -1, true)).toBeInstanceOf(RangeError)
+      expect(call("isNonBlocking", 2 ** 31)).toBeInstanceOf(RangeError)
+      expect(call("isNonBlocking", "0")).toBeInstanceOf(TypeError)
+      const notBoolean = call("setNonBlocking", readEnd, 1)
+      expect(notBoolean).toBeInstanceOf(TypeError)
+      expect((notBoolean as Error).message).toMatch(/"on"/)
+      expect(binding.isNonBlocking(readEnd)).toBe(0)
+    } finally {
+      fds.closeAll()
+    }
+  })
+})

@@ -25,7 +25,8 @@ describe("IoError", () => {
     ["EPERM", "Unsupported"],
     ["EBADF", "BadDescriptor"],
     ["EINVAL", "InvalidArgument"],
-    ["EEXIST", "Os"],
+    ["EEXIST", "AlreadyExists"],
+    ["EISDIR", "IsDirectory"],
     ["EMFILE", "Os"]
   ] as const)("%s (as -errno) is %s, with errno, code and syscall kept", (code, reason) => {
     const error = ioError.fromErrno(-errnos[code], "connect")
@@ -36,7 +37,7 @@ describe("IoError", () => {
   it("every reason of the errno table is an IoError reason or Os", () => {
     for (const reason of Errno.table.values()) {
       const mapped = ioError.toIoReason(reason)
-      expect(mapped === reason || (mapped === "Os" && reason === "AlreadyExists")).toBe(true)
+      expect(mapped).toBe(reason)
     }
   })
 

@@ -5,9 +5,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { binding } from "../src/internal/native.js"
+import { expectError, thrown } from "./utils/boundary.js"
 import { runChild } from "./utils/child.js"
 
 const fixtures = Path.join(Path.dirname(fileURLToPath(import.meta.url)), "fixtures")
@@ -19,22 +21,6 @@ const fdCount = (): number => Fs.readdirSync("/proc/self/fd").length
 /** Runs a fixture script in its own node process; kills it (SIGKILL) after `timeoutMs`. */
 const runFixture = (args: ReadonlyArray<string>, timeoutMs: number) => runChild(args, timeoutMs, fixtures)
 
-/** Calls `thunk` and returns what it threw; fails when it returns. */
-const thrown = (thunk: () => unknown): unknown => {
-  try {
-    thunk()
-  } catch (error) {
-    return error
-  }
-  throw new Error("expected a throw")
-}
-
-const expectError = (thunk: () => unknown, type: typeof TypeError | typeof RangeError, pattern: RegExp) => {
-  const error = thrown(thunk)
-  expect(error).toBeInstanceOf(type)
-  expect((error as Error).message).toMatch(pattern)
-}
-
 /** A Uint32Array whose buffer has been transferred away. */
 const detached = (length: number): Uint32Array => {
   const buffer = new ArrayBuffer(length * 4)
@@ -43,11 +29,48 @@ const detached = (length: number): Uint32Array => {
   return array
 }
 
+// New module functions must reach their syscalls in the fuzz, not only their argument checks.
+const reachedToo = ["binding.inotifyInit", "binding.inotifyAddWatch", "binding.pidfdOpen", "binding.pidfdWaitExit"]
+// The timer and signal calls must reach their syscalls too (threadSigmask: a carrier answered by a thread).
+const reachedSignals = [
+  "binding.timerfdCreate",
+  "binding.timerfdSettime",
+  "binding.timerfdGettime",
+  "binding.signalfd",
+  "binding.sigmask",
+  "binding.threadSigmask"
+]
+
 const seed = Number(process.env.BOUNDARY_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const runs = Number(process.env.BOUNDARY_FUZZ_RUNS ?? 2000)
 
 const methodNames = ["add", "modify", "delete", "wait", "notify", "close", "watch", "unwatch", "ref", "unref"] as const
-const getterNames = ["backend", "supportsEdge", "supportsLevel", "closed", "notifyToken"] as const
+const getterNames = ["backend", "supportsEdge", "supportsLevel", "closed", "notifyToken", "fd"] as const
+// The O_NONBLOCK, pty and terminal calls, and the pollable fd getter, must reach their syscalls too.
+const reachedTerminals = [
+  "binding.setNonBlocking",
+  "binding.isNonBlocking",
+  "binding.openpty",
+  "binding.ptsname",
+  "binding.isatty",
+  "binding.tcgetattr",
+  "binding.tcsetattr",
+  "binding.cfmakeraw",
+  "binding.getWindowSize",
+  "binding.setWindowSize",
+  "get fd"
+]
+// The file calls must reach the thread pool too (a handle whose open has finished is in every run).
+const reachedFiles = [
+  "binding.fileOpen",
+  "binding.fileRead",
+  "binding.fileWrite",
+  "binding.fileSync",
+  "binding.fileStat",
+  "binding.fileDrain",
+  "binding.fileTake",
+  "binding.fileClose"
+]
 const getter = (name: string) => Object.getOwnPropertyDescriptor(binding.Poller.prototype, name)!.get!
 
 describe.each(["epoll", "poll"] as const)("Poller boundary fuzz (%s)", (backend) => {
@@ -71,7 +94,7 @@ describe.each(["epoll", "poll"] as const)("Poller boundary fuzz (%s)", (backend)
     expect(report.fdsAfter, `fds leaked; ${context}`).toBe(report.fdsBefore)
     // The fuzz must reach the syscalls, not only the argument checks.
     expect(report.calls).toBeGreaterThan(runs * 10)
-    for (const name of ["add", "modify", "delete", "wait", "watch", "notify", "binding.notifyToken"]) {
+    for (const name of ["add", "modify", "delete", "wait", "watch", "notify", "binding.notifyToken", ...reachedToo, ...reachedSignals, ...reachedTerminals, ...reachedFiles]) {
       expect(report.returned[name] ?? 0, `successful ${name} calls`).toBeGreaterThan(0)
     }
     expect(report.throws["Error:ERR_POLLER_CLOSED"] ?? 0).toBeGreaterThan(0)
@@ -181,6 +204,33 @@ describe.each(["epoll", "poll"] as const)("Poller boundary (%s)", (backend) => {
       expectError(fn("connect", socket, undefined, 1), TypeError, /"host"/)
       expectError(fn("listen", socket, -1), RangeError, /"backlog"/)
       expectError(fn("listen", socket, "1"), TypeError, /"backlog"/)
+      for (const name of ["timerfdSettime", "timerfdGettime"] as const) {
+        expectError(fn(name, "3"), TypeError, /"fd"/)
+        expectError(fn(name, -1), RangeError, /"fd"/)
+      }
+      for (const name of ["inotifyAddWatch", "inotifyRmWatch", "pidfdWaitExit", "pidfdSendSignal"] as const) {
+        expectError(fn(name, "3"), TypeError, /"fd"/)
+        expectError(fn(name, -1), RangeError, /"fd"/)
+      }
+      expectError(fn("inotifyAddWatch", read, 1, 2), TypeError, /"path"/)
+      expectError(fn("inotifyAddWatch", read, ".\0junk", 2), TypeError, /"path".*null bytes/)
+      expectError(fn("inotifyAddWatch", read, ".", -1), RangeError, /"mask"/)
+      expectError(fn("inotifyAddWatch", read, ".", 2 ** 32), RangeError, /"mask"/)
+      expectError(fn("inotifyAddWatch", read, ".", "2"), TypeError, /"mask"/)
+      expectError(fn("inotifyRmWatch", read, -1), RangeError, /"wd"/)
+      expectError(fn("inotifyRmWatch", read, 1.5), RangeError, /"wd"/)
+      expectError(fn("pidfdOpen", 0), RangeError, /"pid"/)
+      expectError(fn("pidfdOpen", -1), RangeError, /"pid"/)
+      expectError(fn("pidfdOpen", "1"), TypeError, /"pid"/)
+      expectError(fn("pidfdSendSignal", read, 65), RangeError, /"signal"/)
+      expectError(fn("pidfdSendSignal", read, -1), RangeError, /"signal"/)
+      expectError(fn("pidfdSendSignal", read, "SIGTERM"), TypeError, /"signal"/)
+      // Thin syscalls on an fd of the wrong kind: -errno, never a throw.
+      const { EBADF, EINVAL } = Os.constants.errno
+      expect(fn("inotifyAddWatch", read, ".", 2)()).toBe(-EINVAL)
+      expect(fn("inotifyRmWatch", read, 1)()).toBe(-EINVAL)
+      expect(fn("pidfdWaitExit", read)()).toBe(-EBADF)
+      expect(fn("pidfdSendSignal", read, 0)()).toBe(-EBADF)
     } finally {
       poller.close()
       binding.close(read)
@@ -316,6 +366,8 @@ describe.each(["epoll", "poll"] as const)("Poller boundary (%s)", (backend) => {
       expect(poller.supportsEdge).toBe(supportsEdge)
       expect(poller.supportsLevel).toBe(true)
       expect(poller.notifyToken).toBe(token)
+      // A closed poller's fd number may belong to another file by now: asking for it is an error.
+      expect(thrown(() => poller.fd)).toMatchObject({ code: "ERR_POLLER_CLOSED", syscall: "fd" })
     } finally {
       binding.close(read)
       binding.close(write)

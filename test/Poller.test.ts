@@ -5,15 +5,21 @@
  * leaks in Poller.lifecycle.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as AsyncFd from "../src/AsyncFd.js"
 import * as Interest from "../src/Interest.js"
 import * as PollEvent from "../src/PollEvent.js"
 import { addonPath, binding } from "../src/internal/native.js"
 import * as Poller from "../src/Poller.js"
-import { FdScope } from "./utils/fds.js"
+import * as Runtime from "../src/Runtime.js"
+import { runExample } from "./utils/examples.js"
+import { fdCount, FdScope } from "./utils/fds.js"
 
 const LEVEL = Poller.modeCode("level")
 const ONESHOT = Poller.modeCode("oneshot")
@@ -21,6 +27,16 @@ const EDGE = Poller.modeCode("edge")
 const EDGE_ONESHOT = Poller.modeCode("edgeOneshot")
 
 type Event = readonly [key: number, flags: number]
+
+/** The `code` of what `f` throws, or "no error". */
+const codeOf = (f: () => unknown): unknown => {
+  try {
+    f()
+  } catch (error) {
+    return (error as { code?: unknown }).code
+  }
+  return "no error"
+}
 
 describe.each(["epoll", "poll"] as const)("Poller (%s backend)", (backend) => {
   let fds: FdScope
@@ -38,15 +54,6 @@ describe.each(["epoll", "poll"] as const)("Poller (%s backend)", (backend) => {
     const start = process.hrtime.bigint()
     const result = f()
     return [result, Number(process.hrtime.bigint() - start) / 1e6]
-  }
-
-  const codeOf = (f: () => unknown): unknown => {
-    try {
-      f()
-    } catch (error) {
-      return (error as { code?: unknown }).code
-    }
-    return "no error"
   }
 
   beforeEach(() => {
@@ -491,3 +498,164 @@ function spawnWithSignals(script: string): string {
     child.on("exit", (code, signal) => { clearInterval(timer); process.stdout.write(out); process.exit(code ?? 1) })
   `
 }
+
+describe("nested", () => {
+  const backends = ["epoll", "poll"] as const
+  const pairs = backends.flatMap((outer) => backends.map((inner) => [outer, inner] as const))
+
+  const waitOn = (poller: Poller.PollerHandle, timeoutMs: number): Array<Event> => {
+    const events = new Uint32Array(2 * 16)
+    const count = poller.wait(events, timeoutMs)
+    const out: Array<Event> = []
+    for (let i = 0; i < count; i++) out.push([events[2 * i]!, events[2 * i + 1]!])
+    return out
+  }
+
+  /** An inner poller with a pipe under key 7 (oneshot), itself registered in an outer poller under key 1 (level). */
+  const withNested = (outerBackend: Poller.Backend, innerBackend: Poller.Backend, body: (nest: {
+    readonly outer: Poller.PollerHandle
+    readonly inner: Poller.PollerHandle
+    readonly read: number
+    readonly write: number
+  }) => void) => {
+    const before = fdCount()
+    const fds = new FdScope()
+    const inner = Poller.unsafeOpen({ backend: innerBackend })
+    const outer = Poller.unsafeOpen({ backend: outerBackend })
+    try {
+      const [read, write] = fds.pipe()
+      inner.add(read, 7, Interest.readable, ONESHOT)
+      outer.add(inner.fd, 1, Interest.readable, LEVEL)
+      body({ outer, inner, read, write })
+      outer.delete(inner.fd)
+    } finally {
+      outer.close()
+      inner.close()
+      fds.closeAll()
+    }
+    expect(fdCount()).toBe(before)
+  }
+
+  describe.each(pairs)("outer %s, inner %s", (outerBackend, innerBackend) => {
+    it("a ready source of the inner poller makes the outer report the inner's key; the inner's wait(0) has it", () =>
+      withNested(outerBackend, innerBackend, ({ outer, inner, read, write }) => {
+        expect(waitOn(outer, 0)).toEqual([])
+        expect(binding.write(write, Buffer.from("x"))).toBe(1)
+        expect(waitOn(outer, 5000)).toEqual([[1, PollEvent.readable]])
+        // Level-triggered in the outer: still readable until the inner is drained.
+        expect(waitOn(outer, 0)).toEqual([[1, PollEvent.readable]])
+        expect(waitOn(inner, 0)).toEqual([[7, PollEvent.readable]])
+        // The inner's oneshot entry is disarmed: nothing left to report, and the outer is quiet.
+        expect(waitOn(outer, 0)).toEqual([])
+        // Re-armed while the pipe still holds the byte: ready again at once.
+        inner.modify(read, 7, Interest.readable, ONESHOT)
+        expect(waitOn(outer, 5000)).toEqual([[1, PollEvent.readable]])
+        expect(waitOn(inner, 0)).toEqual([[7, PollEvent.readable]])
+        expect(waitOn(outer, 0)).toEqual([])
+      }))
+
+    it("a notify of the inner poller makes its fd readable once; the inner's wait(0) consumes it", () =>
+      withNested(outerBackend, innerBackend, ({ outer, inner }) => {
+        inner.notify()
+        inner.notify()
+        expect(waitOn(outer, 5000)).toEqual([[1, PollEvent.readable]])
+        expect(waitOn(inner, 0)).toEqual([])
+        expect(waitOn(outer, 0)).toEqual([])
+      }))
+
+    it.live("through the Reactor: AsyncFd over the inner poller's fd waits readable without blocking Node", () =>
+      Effect.gen(function*() {
+        const before = fdCount()
+        yield* Effect.scoped(Effect.gen(function*() {
+          const fds = new FdScope()
+          yield* Effect.addFinalizer(() => Effect.sync(() => fds.closeAll()))
+          const inner = yield* Poller.make({ backend: innerBackend })
+          const [read, write] = fds.pipe()
+          yield* inner.add(read, 7, Interest.readable, "oneshot")
+          const pollable = yield* AsyncFd.register(yield* inner.fd, { interest: Interest.readable })
+          const events = PollEvent.makeBatch(8)
+          let attempts = 0
+          const drain = pollable.readWith((): Array<number> | AsyncFd.WouldBlock => {
+            attempts++
+            const count = inner.handle.wait(events, 0)
+            if (count === 0) return AsyncFd.WouldBlock
+            const keys: Array<number> = []
+            PollEvent.forEach(events, count, (key) => keys.push(key))
+            return keys
+          })
+          // Nothing is ready: the drain waits, and only a Node timer can make the pipe readable.
+          let timerFired = false
+          const waiting = yield* Effect.fork(drain)
+          setTimeout(() => {
+            timerFired = true
+            binding.write(write, Buffer.from("x"))
+          }, 1)
+          expect(yield* Fiber.join(waiting)).toEqual([7])
+          expect(timerFired).toBe(true)
+          expect(attempts).toBeGreaterThanOrEqual(2)
+          // The readable wait proper: once the inner has nothing to report, the cached readiness goes back, and a
+          // notify of the inner poller is what wakes the wait.
+          const stale = yield* pollable.readable
+          expect(inner.handle.wait(events, 0)).toBe(0)
+          pollable.clearReadiness(stale)
+          let notified = false
+          const readable = yield* Effect.fork(pollable.readable)
+          setTimeout(() => {
+            notified = true
+            inner.handle.notify()
+          }, 1)
+          yield* Fiber.join(readable)
+          expect(notified).toBe(true)
+          expect(inner.handle.wait(events, 0)).toBe(0)
+        }))
+        expect(fdCount()).toBe(before)
+      }).pipe(Effect.provide(Runtime.layerWith({ backend: outerBackend }))))
+  })
+
+  describe.each(backends)("the pollable fd (%s)", (backend) => {
+    it("is one number, refused by its own poller, ERR_POLLER_CLOSED once closed; no fd is left", () => {
+      const before = fdCount()
+      const poller = Poller.unsafeOpen({ backend })
+      const fd = poller.fd
+      expect(Number.isInteger(fd) && fd >= 0).toBe(true)
+      expect(poller.fd).toBe(fd)
+      // epoll_ctl(2): EINVAL when fd is the epoll fd itself; the poll backend's own eventfd is already taken.
+      expect(codeOf(() => poller.add(fd, 1, Interest.readable, LEVEL))).toBe(backend === "epoll" ? "EINVAL" : "EEXIST")
+      poller.close()
+      expect(codeOf(() => poller.fd)).toBe("ERR_POLLER_CLOSED")
+      expect(fdCount()).toBe(before)
+    })
+
+    it.live("the service's fd is an Effect; it fails with Closed once the scope has closed the poller", () =>
+      Effect.gen(function*() {
+        const service = yield* Effect.scoped(Effect.gen(function*() {
+          const poller = yield* Poller.make({ backend })
+          expect(yield* poller.fd).toBe(poller.handle.fd)
+          return poller
+        }))
+        const exit = yield* Effect.exit(service.fd)
+        expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error.reason).toBe("Closed")
+      }))
+  })
+
+  it("two epoll pollers cannot hold each other (ELOOP)", () => {
+    const a = Poller.unsafeOpen({ backend: "epoll" })
+    const b = Poller.unsafeOpen({ backend: "epoll" })
+    try {
+      a.add(b.fd, 1, Interest.readable, LEVEL)
+      expect(codeOf(() => b.add(a.fd, 2, Interest.readable, LEVEL))).toBe("ELOOP")
+    } finally {
+      a.close()
+      b.close()
+    }
+  })
+
+  it("docs/examples/nested-poller.ts runs by itself and prints what it shows", async () => {
+    expect(await runExample("nested-poller.ts")).toEqual([
+      "the inner poller (poll) waits inside the Reactor (epoll)",
+      "inner key 1: \"hello\"",
+      "inner key 2: \"world\"",
+      "done"
+    ])
+  }, 90_000)
+})

@@ -30,9 +30,11 @@ const expectedByCode: ReadonlyArray<readonly [string, Errno.Reason]> = [
   ["ENOTCONN", "NotConnected"],
   ["EDESTADDRREQ", "NotConnected"],
   ["EACCES", "PermissionDenied"],
+  ["EISDIR", "IsDirectory"],
   ["EAFNOSUPPORT", "Unsupported"],
   ["EPROTONOSUPPORT", "Unsupported"],
-  ["ENOTFOUND", "NotFound"]
+  ["ENOTFOUND", "NotFound"],
+  ["ESRCH", "NotFound"]
 ]
 
 describe("errno mapping", () => {

@@ -14,6 +14,16 @@ namespace reactor {
 void RegisterFdFunctions(Napi::Env env, Napi::Object exports);
 void RegisterSocketFunctions(Napi::Env env, Napi::Object exports);
 void RegisterSocketConstants(Napi::Env env, Napi::Object constants);
+void RegisterPtyFunctions(Napi::Env env, Napi::Object exports);
+void RegisterPtyConstants(Napi::Env env, Napi::Object constants);
+void RegisterInotifyFunctions(Napi::Env env, Napi::Object exports);
+void RegisterInotifyConstants(Napi::Env env, Napi::Object constants);
+void RegisterPidfdFunctions(Napi::Env env, Napi::Object exports);
+void RegisterPidfdConstants(Napi::Env env, Napi::Object constants);
+void RegisterTimerfdFunctions(Napi::Env env, Napi::Object exports);
+void RegisterSignalFunctions(Napi::Env env, Napi::Object exports);
+void RegisterSignalConstants(Napi::Env env, Napi::Object constants);
+void RegisterFileFunctions(Napi::Env env, Napi::Object exports);
 
 void AddonData::MaybeFinishCleanup() {
   if (!tearing_down || pending_closes > 0 || cleanup == nullptr) return;
@@ -61,6 +71,10 @@ Napi::Object Constants(Napi::Env env) {
   set("EAGAIN", EAGAIN);
   set("EINPROGRESS", EINPROGRESS);
   RegisterSocketConstants(env, constants);
+  RegisterPtyConstants(env, constants);
+  RegisterInotifyConstants(env, constants);
+  RegisterPidfdConstants(env, constants);
+  RegisterSignalConstants(env, constants);
   Napi::Object frozen = constants;
   napi_object_freeze(env, frozen);
   return constants;
@@ -76,6 +90,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   SetFunction(env, exports, "notifyToken", GuardedFunction<NotifyToken>);
   RegisterFdFunctions(env, exports);
   RegisterSocketFunctions(env, exports);
+  RegisterPtyFunctions(env, exports);
+  RegisterInotifyFunctions(env, exports);
+  RegisterPidfdFunctions(env, exports);
+  RegisterTimerfdFunctions(env, exports);
+  RegisterSignalFunctions(env, exports);
+  RegisterFileFunctions(env, exports);
   return exports;
 }
 

@@ -62,6 +62,15 @@ class Backend {
   virtual void StopWatch() {}
   virtual void Harvested() {}
 
+  // For nesting this poller inside another (or any readiness API): stores in `*fd` an fd that is
+  // readable while a `Wait(0)` would report an event or consume a pending notify. Returns 0 or an
+  // errno. Usually `WatchFd()`; a backend whose watch fd needs machinery (the poll backend's
+  // thread) starts it here and keeps it running until Close.
+  virtual int PollableFd(int* fd) {
+    *fd = WatchFd();
+    return 0;
+  }
+
   // Releases every fd the backend owns. Idempotent.
   virtual void Close() = 0;
 };

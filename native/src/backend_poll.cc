@@ -12,7 +12,13 @@
 // has run its Wait) before it polls again, so a ready entry produces one signal per harvest, not
 // a spin. A control eventfd interrupts the thread whenever the table changes.
 //
-//   thread: snapshot -> ppoll -> (ready) signal, wait for Harvested -> snapshot ...
+// The same eventfd is the poller's pollable fd when it is nested in another poller
+// (`PollableFd`): then the thread runs from the first request until Close, whether or not Node
+// watches, and every Wait counts as a harvest, since whoever polls the eventfd answers a signal
+// by calling Wait. A signal cleared by a Wait that did not see its entry is not lost: the
+// thread polls again, and poll(2) is level-triggered.
+//
+//   thread: snapshot -> ppoll -> (ready) signal, wait for Harvested or a Wait -> snapshot ...
 //                             -> (control) snapshot ...
 #include <poll.h>
 #include <pthread.h>
@@ -150,16 +156,59 @@ class PollBackend final : public Backend {
         std::lock_guard<std::mutex> lock(mutex_);
         *count = HarvestLocked(out, capacity);
       }
-      if (*count > 0 || notified || remaining == 0) return 0;
-      if (!forever && MonotonicNowNs() >= deadline) return 0;
+      if (*count > 0 || notified || remaining == 0) {
+        Acknowledge();
+        return 0;
+      }
+      if (!forever && MonotonicNowNs() >= deadline) {
+        Acknowledge();
+        return 0;
+      }
     }
   }
 
   int WatchFd() const override { return ready_fd_; }
 
-  int StartWatch() override {
+  int PollableFd(int* fd) override {
+    *fd = ready_fd_;
+    return Start(&exported_);
+  }
+
+  int StartWatch() override { return Start(&watched_); }
+
+  void StopWatch() override {
+    watched_ = false;
+    if (!exported_) StopThread();
+  }
+
+  void Harvested() override {
+    DrainEventfd(ready_fd_);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      signaled_ = false;
+    }
+    cv_.notify_all();
+  }
+
+  void Close() override {
+    watched_ = exported_ = false;
+    StopThread();
+    if (ready_fd_ >= 0) close(ready_fd_);
+    if (control_fd_ >= 0) close(control_fd_);
+    ready_fd_ = control_fd_ = -1;
     std::lock_guard<std::mutex> lock(mutex_);
-    if (thread_.joinable()) return 0;
+    entries_.clear();
+    index_.clear();
+  }
+
+ private:
+  // The thread runs while Node watches or the pollable fd was handed out; `reason` is which.
+  int Start(bool* reason) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (thread_.joinable()) {
+      *reason = true;
+      return 0;
+    }
     stop_ = false;
     signaled_ = false;
     // The thread must not take the process's signals from Node: it starts with all blocked.
@@ -173,10 +222,11 @@ class PollBackend final : public Backend {
       err = e.code().value();
     }
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (err == 0) *reason = true;
     return err;
   }
 
-  void StopWatch() override {
+  void StopThread() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!thread_.joinable()) return;
@@ -189,26 +239,20 @@ class PollBackend final : public Backend {
     DrainEventfd(control_fd_);
   }
 
-  void Harvested() override {
-    DrainEventfd(ready_fd_);
+  // After a Wait, once the pollable fd is handed out: a signal the thread raised has been answered,
+  // so it may poll again. (A Node watch keeps answering with Harvested after its callback, when the
+  // callback's consumers have run.) While signaled_ is set the thread does not write the eventfd,
+  // so draining it first loses nothing.
+  void Acknowledge() {
+    if (!exported_) return;
+    bool pending;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      signaled_ = false;
+      pending = signaled_;
     }
-    cv_.notify_all();
+    if (pending) Harvested();
   }
 
-  void Close() override {
-    StopWatch();
-    if (ready_fd_ >= 0) close(ready_fd_);
-    if (control_fd_ >= 0) close(control_fd_);
-    ready_fd_ = control_fd_ = -1;
-    std::lock_guard<std::mutex> lock(mutex_);
-    entries_.clear();
-    index_.clear();
-  }
-
- private:
   // epoll refuses files without a poll method with EPERM (epoll_ctl(2)); refuse the same ones so
   // both backends agree: regular files and directories (always "ready", so waiting on them is
   // meaningless) and the memory character devices (/dev/null, /dev/zero, /dev/full, /dev/mem...)
@@ -324,6 +368,9 @@ class PollBackend final : public Backend {
   std::thread thread_;
   bool stop_ = false;
   bool signaled_ = false;
+  // Why the thread runs; touched only by the JS thread.
+  bool watched_ = false;
+  bool exported_ = false;
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Thin fd syscalls: pipe, eventfd, read, write, close. Creation failures throw an errno error;
-// read, write and close return the count or -errno, so EAGAIN is a value.
+// Thin fd syscalls: pipe, eventfd, read, write, close, and the O_NONBLOCK status flag. Creation
+// failures throw an errno error; the rest return the count (or 0) or -errno, so EAGAIN is a value.
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -56,6 +56,27 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), r < 0 && errno != EINTR ? -errno : 0);
 }
 
+// O_NONBLOCK is a status flag of the open file description, not of the fd: every dup'ed or
+// inherited fd shares it (fcntl(2), "File status flags"), so when to flip it is the caller's call.
+Napi::Value SetNonBlocking(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0, "fd");
+  if (!info[1].IsBoolean()) ThrowTypeError(info.Env(), "The \"on\" argument must be a boolean");
+  bool on = info[1].As<Napi::Boolean>().Value();
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) return Napi::Number::New(info.Env(), -errno);
+  int wanted = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+  if (wanted != flags && fcntl(fd, F_SETFL, wanted) != 0) return Napi::Number::New(info.Env(), -errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// 1 when O_NONBLOCK is set, 0 when not, -errno when F_GETFL fails.
+Napi::Value IsNonBlocking(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0, "fd");
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) return Napi::Number::New(info.Env(), -errno);
+  return Napi::Number::New(info.Env(), (flags & O_NONBLOCK) != 0 ? 1 : 0);
+}
+
 }  // namespace
 
 void RegisterFdFunctions(Napi::Env env, Napi::Object exports) {
@@ -64,6 +85,8 @@ void RegisterFdFunctions(Napi::Env env, Napi::Object exports) {
   SetFunction(env, exports, "read", GuardedFunction<Read>);
   SetFunction(env, exports, "write", GuardedFunction<Write>);
   SetFunction(env, exports, "close", GuardedFunction<Close>);
+  SetFunction(env, exports, "setNonBlocking", GuardedFunction<SetNonBlocking>);
+  SetFunction(env, exports, "isNonBlocking", GuardedFunction<IsNonBlocking>);
 }
 
 }  // namespace reactor

@@ -77,6 +77,7 @@ Napi::Function PollerWrap::Define(Napi::Env env, AddonData* data) {
       GetterDescriptor("supportsLevel", Invoke<&PollerWrap::GetSupportsLevel>),
       GetterDescriptor("closed", Invoke<&PollerWrap::GetClosed>),
       GetterDescriptor("notifyToken", Invoke<&PollerWrap::GetNotifyToken>),
+      GetterDescriptor("fd", Invoke<&PollerWrap::GetFd>),
   };
   napi_value constructor;
   napi_status status = napi_define_class(env, "Poller", NAPI_AUTO_LENGTH, Construct, data,
@@ -382,6 +383,16 @@ Napi::Value PollerWrap::GetClosed(const Napi::CallbackInfo& info) { return Napi:
 
 Napi::Value PollerWrap::GetNotifyToken(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(notifier_->token()));
+}
+
+// The fd another poller can wait on to learn that this one has events (nesting). A closed
+// poller's number may already belong to another file: asking for it is an error, not -1.
+Napi::Value PollerWrap::GetFd(const Napi::CallbackInfo& info) {
+  CheckOpen("fd");
+  int fd = -1;
+  int err = backend_->PollableFd(&fd);
+  if (err != 0) throw ErrnoError(env_, err, "pthread_create");
+  return Napi::Number::New(info.Env(), fd);
 }
 
 }  // namespace reactor

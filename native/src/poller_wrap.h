@@ -41,6 +41,7 @@ class PollerWrap {
   Napi::Value GetSupportsLevel(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
   Napi::Value GetNotifyToken(const Napi::CallbackInfo& info);
+  Napi::Value GetFd(const Napi::CallbackInfo& info);
 
   static PollerWrap* FromReceiver(const Napi::CallbackInfo& info);
 

@@ -112,6 +112,19 @@ export class AsyncFd implements Api.AsyncFd {
   }
 }
 
+/**
+ * `nonBlocking: "set"`: sets O_NONBLOCK unless it is set already, and returns what puts it back (undefined when
+ * nothing changed). O_NONBLOCK belongs to the open file description, which dups and other processes (an inherited
+ * stdin) share, so what was changed is undone at release. Throws an `IoError`.
+ */
+const setNonBlocking = (fd: number): (() => void) | undefined => {
+  const state = binding.isNonBlocking(fd)
+  if (state === 1) return undefined
+  const result = state < 0 ? state : binding.setNonBlocking(fd, true)
+  if (result < 0) throw ioError.fromErrno(result, "fcntl")
+  return () => void binding.setNonBlocking(fd, false)
+}
+
 const make = (owned: boolean) =>
 (
   fd: number,
@@ -126,8 +139,23 @@ const make = (owned: boolean) =>
         if (!interest.isInterest(wanted) || wanted === interest.NONE) {
           throw ioError.invalidArgument("register", `interest must be a non-empty Interest, got ${String(wanted)}`)
         }
-        // A handed-over fd is closed when registering fails too: from the call on, it is ours.
-        return new AsyncFd(new Source(fd, registerFd(io, fd, wanted, owned, "register"), owned), wanted)
+        const nonBlocking = options?.nonBlocking ?? (owned ? "set" : "leave")
+        if (nonBlocking !== "set" && nonBlocking !== "leave") {
+          throw ioError.invalidArgument("register", `nonBlocking must be "set" or "leave", got ${String(nonBlocking)}`)
+        }
+        // A handed-over fd is closed when anything below fails too: from the call on, it is ours. The flag goes
+        // back first, while the fd still names the description.
+        let restore: (() => void) | undefined
+        let registration: Reactor.Registration
+        try {
+          restore = nonBlocking === "set" ? setNonBlocking(fd) : undefined
+          registration = registerFd(io, fd, wanted, false, "register")
+        } catch (error) {
+          restore?.()
+          if (owned) binding.close(fd)
+          throw error
+        }
+        return new AsyncFd(new Source(fd, registration, owned, restore), wanted)
       }),
       (asyncFd) => asyncFd.close
     ))

@@ -33,6 +33,7 @@ export type Reason =
   | "TimedOut"
   | "NotConnected"
   | "PermissionDenied"
+  | "IsDirectory"
   | "Os"
 
 /**
@@ -67,10 +68,14 @@ export const table: ReadonlyMap<string, Exclude<Reason, "Os">> = new Map([
   ["ENOTCONN", "NotConnected"],
   ["EDESTADDRREQ", "NotConnected"],
   ["EACCES", "PermissionDenied"],
+  // open(2) for writing, read(2)/pread(2): the path or fd is a directory.
+  ["EISDIR", "IsDirectory"],
   ["EAFNOSUPPORT", "Unsupported"],
   ["EPROTONOSUPPORT", "Unsupported"],
   // getaddrinfo(3) as Node's dns module reports it: the name does not resolve.
-  ["ENOTFOUND", "NotFound"]
+  ["ENOTFOUND", "NotFound"],
+  // pidfd_open(2), pidfd_send_signal(2): no such process (it never existed, or it has been reaped).
+  ["ESRCH", "NotFound"]
 ])
 
 const codeByErrno: ReadonlyMap<number, string> = (() => {

@@ -10,7 +10,7 @@ import * as Errno from "./errno.js"
 
 const ioReasons: ReadonlySet<string> = new Set(reasons)
 
-/** A reason of the errno table that `IoError` lacks (AlreadyExists) is `"Os"`. @internal */
+/** A reason of the errno table that `IoError` lacks (none today; the table may grow others') is `"Os"`. @internal */
 export const toIoReason = (reason: Errno.Reason): IoErrorReason =>
   ioReasons.has(reason) ? reason as IoErrorReason : "Os"
 

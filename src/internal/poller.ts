@@ -138,7 +138,9 @@ export const fromHandle = (handle: NativePoller): Api.Poller => {
           ? Effect.fail(invalidTimeout(timeout))
           : errors.attempt("wait", () => handle.wait(events, millis))
       }),
-    notify: errors.attempt("notify", () => handle.notify())
+    notify: errors.attempt("notify", () => handle.notify()),
+    // Read when asked, not here: on the poll(2) backend the first read starts a thread.
+    fd: errors.attempt("fd", () => handle.fd)
   }
 }
 

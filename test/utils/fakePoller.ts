@@ -44,6 +44,12 @@ export class FakePoller implements PollerHandle {
     return this.isClosed
   }
 
+  /** A fake has no kernel object to nest: asking for its fd fails as an unsupported operation. */
+  get fd(): number {
+    this.checkOpen("fd")
+    throw errnoError("EOPNOTSUPP", 95, "fd")
+  }
+
   /** Queues an event for the next `wait`. */
   inject(key: number, flags: number): void {
     this.pending.push([key, flags])

@@ -1,0 +1,20 @@
+/**
+ * The runnable examples under docs/examples/, run as a user would (`npx tsx docs/examples/<name>`), in a child.
+ */
+import { expect } from "@effect/vitest"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { runChild } from "./child.js"
+
+const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..", "..")
+
+/** Runs docs/examples/`name`; checks that it ends by itself, cleanly and silently on stderr; its stdout lines. */
+export const runExample = async (name: string): Promise<Array<string>> => {
+  const result = await runChild(["--import", "tsx", Path.join(root, "docs", "examples", name)], 60_000, root)
+  expect({ code: result.code, timedOut: result.timedOut, stderr: result.stderr }).toEqual({
+    code: 0,
+    timedOut: false,
+    stderr: ""
+  })
+  return result.stdout.trim().split("\n")
+}
