@@ -72,6 +72,8 @@ export interface TcpStream {
   stream(chunkSize?: number): Stream.Stream<Uint8Array, IoError>
   readonly sink: Sink.Sink<void, Uint8Array, never, IoError>
   readonly close: Effect.Effect<void>
+  /** `close`, synchronously: for streams made with `unsafeFromFd`, which no Scope releases. */
+  unsafeClose(): void
 }
 
 /**
@@ -137,4 +139,44 @@ export const connect: (options: ConnectOptions) => Effect.Effect<TcpStream, IoEr
  * @since 0.1.0
  * @category constructors
  */
-export const fromFd: (fd: number) => Effect.Effect<TcpStream, IoError, Reactor | Scope.Scope> = internal.fromFd
+export const fromFd: (
+  fd: number,
+  options?: FromFdOptions
+) => Effect.Effect<TcpStream, IoError, Reactor | Scope.Scope> = internal.fromFd
+
+/**
+ * Options of `fromFd` and `unsafeFromFd`: `noDelay` sets `TCP_NODELAY` (not for Unix domain sockets).
+ *
+ * @example
+ * ```ts
+ * import type { TcpStream } from "effect-reactor"
+ *
+ * const options: TcpStream.FromFdOptions = { noDelay: true }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FromFdOptions {
+  readonly noDelay?: boolean | undefined
+}
+
+/**
+ * `fromFd` without Effect, for the future face: registers the connected socket `fd` with `reactor` and returns the
+ * stream at once, throwing an `IoError` on failure (the fd stays the caller's then). No Scope owns the stream: the
+ * caller releases it with `unsafeClose`. A server accepting with `TcpListener.pollAccept` creates no fiber and no
+ * Scope per connection this way.
+ *
+ * @example
+ * ```ts
+ * import { Reactor, TcpStream } from "effect-reactor"
+ *
+ * const take = (reactor: Reactor.Reactor, fd: number): TcpStream.TcpStream =>
+ *   TcpStream.unsafeFromFd(reactor, fd, { noDelay: true })
+ * ```
+ *
+ * @since 0.1.0
+ * @category unsafe
+ */
+export const unsafeFromFd: (reactor: Reactor, fd: number, options?: FromFdOptions) => TcpStream =
+  internal.unsafeFromFd

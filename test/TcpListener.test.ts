@@ -158,4 +158,45 @@ describe("TcpListener", () => {
       expect(yield* readExactly(server, 7)).toBe("adopted")
       listener.removeWaker(waker)
     })).pipe(Effect.provide(Runtime.layer)))
+
+  it.live("unsafeFromFd: accepted fds become streams without a Scope; unsafeClose deregisters and closes", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const listener = yield* TcpListener.bind({ port: 0 })
+      const reactor = yield* Reactor.Reactor
+      const out = new Int32Array(8)
+      const client = yield* TcpStream.connect({ port: portOf(listener) })
+      let accepted = 0
+      yield* eventually(() => (accepted ||= Math.max(0, listener.pollAccept(Waker.noop, out))) === 1)
+      const before = fdCount()
+      const registered = reactor.registrations
+      const server = TcpStream.unsafeFromFd(reactor, out[0]!, { noDelay: true })
+      expect(reactor.registrations).toBe(registered + 1)
+      expect(server.remoteAddress).toEqual(client.localAddress)
+      yield* client.writeAll(bytes("unsafe"))
+      expect(yield* readExactly(server, 6)).toBe("unsafe")
+      server.unsafeClose()
+      server.unsafeClose()
+      expect(server.closed).toBe(true)
+      expect(reactor.registrations).toBe(registered)
+      expect(fdCount()).toBe(before - 1)
+      // The peer sees the close.
+      expect(yield* client.read(new Uint8Array(4))).toBe(0)
+      // Bad input throws an IoError and registers nothing; a failed adoption leaves the fd to the caller.
+      const reasonOf = (f: () => unknown): unknown => {
+        try {
+          f()
+          return "no error"
+        } catch (error) {
+          return (error as { readonly reason?: unknown }).reason
+        }
+      }
+      const fds = new FdScope()
+      yield* Effect.addFinalizer(() => Effect.sync(() => fds.closeAll()))
+      const [readEnd] = fds.pipe()
+      expect(reasonOf(() => TcpStream.unsafeFromFd(reactor, -1))).toBe("InvalidArgument")
+      expect(reasonOf(() => TcpStream.unsafeFromFd(reactor, readEnd))).toBe("Os") // ENOTSOCK
+      expect(reasonOf(() => TcpStream.unsafeFromFd(reactor, readEnd, { noDelay: "yes" as never }))).toBe("InvalidArgument")
+      expect(reactor.registrations).toBe(registered)
+      expect(binding.read(readEnd, new Uint8Array(1))).toBe(-binding.constants.EAGAIN)
+    })).pipe(Effect.provide(Runtime.layer)))
 })

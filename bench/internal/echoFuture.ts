@@ -23,7 +23,6 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Scope from "effect/Scope"
 import * as Os from "node:os"
 import * as Executor from "../../src/Executor.js"
 import * as Poll from "../../src/Poll.js"
@@ -33,6 +32,7 @@ import * as SimpleFuture from "../../src/SimpleFuture.js"
 import * as TcpListener from "../../src/TcpListener.js"
 import * as TcpStream from "../../src/TcpStream.js"
 import type { Waker } from "../../src/Waker.js"
+import { binding } from "../../src/internal/native.js"
 import { type EchoOptions, exitAfterEffect } from "./echoOptions.js"
 
 const EAGAIN = Os.constants.errno.EAGAIN
@@ -42,10 +42,8 @@ const rounds = 16
 
 const shared = new Uint8Array(64 * 1024)
 
-type Stream = Effect.Effect.Success<ReturnType<typeof TcpStream.fromFd>>
-
 /** One connection's echo loop; `close` releases the stream's scope when it ends. */
-const connection = (stream: Stream, close: () => void): SimpleFuture.SimpleFuture<void> => {
+const connection = (stream: TcpStream.TcpStream, close: () => void): SimpleFuture.SimpleFuture<void> => {
   // Bytes read and not yet written back: [offset, end) of `buffer`.
   let buffer: Uint8Array = shared
   let offset = 0
@@ -94,18 +92,17 @@ const program = (options: EchoOptions) =>
     const executor = yield* Executor.Executor
     const reactor = yield* Reactor.Reactor
     const fds = new Int32Array(256)
-    // Runs the Effect constructor of a connection's stream synchronously in its own scope; TCP_NODELAY
-    // as on every server of the benchmark (see ./echoNet.ts).
+    // The stream's synchronous constructor: no fiber and no Scope per connection. TCP_NODELAY as on every server
+    // of the benchmark (see ./echoNet.ts). A connection that cannot be registered is closed and forgotten.
     const open = (fd: number): void => {
-      const scope = Effect.runSync(Scope.make())
-      const close = () => Effect.runSync(Scope.close(scope, Exit.void))
-      const stream = Effect.runSync(
-        Effect.tap(TcpStream.fromFd(fd), (stream) => stream.setNoDelay(true)).pipe(
-          Scope.extend(scope),
-          Effect.provideService(Reactor.Reactor, reactor)
-        )
-      )
-      executor.handle.spawn(connection(stream, close))
+      let stream: TcpStream.TcpStream
+      try {
+        stream = TcpStream.unsafeFromFd(reactor, fd, { noDelay: true })
+      } catch {
+        binding.close(fd)
+        return
+      }
+      executor.handle.spawn(connection(stream, () => stream.unsafeClose()))
     }
     const accept = SimpleFuture.fromPoll((waker: Waker): Poll.Poll<void> => {
       for (;;) {

@@ -124,7 +124,12 @@ export const DEFAULT_BATCH = 1024
 const R = 0
 const W = 1
 const P = 2
-type DirectionIndex = typeof R | typeof W | typeof P
+/** @internal */
+export type DirectionIndex = typeof R | typeof W | typeof P
+const DIRECTIONS: readonly [Api.Direction, Api.Direction, Api.Direction] = ["readable", "writable", "priority"]
+
+/** What `pollBits` returns while the direction is not ready (readiness bits are never negative). @internal */
+export const PENDING = -1
 
 // Per direction index: the readiness bits that concern it, and its interest bit.
 const MASKS: readonly [number, number, number] = [
@@ -134,7 +139,8 @@ const MASKS: readonly [number, number, number] = [
 ]
 const INTEREST_BITS: readonly [number, number, number] = [interest.READABLE, interest.WRITABLE, interest.PRIORITY]
 
-const indexOf = (direction: Api.Direction): DirectionIndex => {
+/** @internal */
+export const indexOf = (direction: Api.Direction): DirectionIndex => {
   switch (direction) {
     case "readable":
       return R
@@ -209,16 +215,25 @@ const rethrowFailure = (): void => {
  */
 const wakeAll = (registration: Registration, direction: DirectionIndex): number => {
   const wakers = registration.waiters[direction]
-  if (wakers.length === 0) return 0
-  registration.waiters[direction] = []
-  for (const waker of wakers) {
-    try {
-      waker.wake()
-    } catch (error) {
-      fail(error)
-    }
+  const count = wakers.length
+  if (count === 0) return 0
+  if (count === 1) {
+    // The common case, one waiter: empty the list in place, keeping its backing store (`pop` does; assigning
+    // `length = 0` or a fresh `[]` would allocate one per event again on the next push).
+    wake(wakers.pop()!)
+    return 1
   }
-  return wakers.length
+  registration.waiters[direction] = []
+  for (const waker of wakers) wake(waker)
+  return count
+}
+
+const wake = (waker: Waker): void => {
+  try {
+    waker.wake()
+  } catch (error) {
+    fail(error)
+  }
 }
 
 /** @internal */
@@ -253,23 +268,31 @@ export class Registration implements Api.Registration {
   }
 
   pollReady(direction: Api.Direction, waker: Waker): Poll<Api.Readiness> {
-    const index = indexOf(direction)
+    const ready = this.pollBits(indexOf(direction), waker)
+    return ready === PENDING ? poll.pending : poll.ready({ tick: this.ticks, ready })
+  }
+
+  /**
+   * `pollReady` without allocating: the direction's cached readiness bits (tick: `this.tick`), or `PENDING` with the
+   * waker kept. For the IO types' hot paths. @internal
+   */
+  pollBits(index: DirectionIndex, waker: Waker): number {
     const ready = this.cached & MASKS[index]
-    if (ready !== 0) return poll.ready({ tick: this.ticks, ready })
+    if (ready !== 0) return ready
     if ((this.interest & INTEREST_BITS[index]) === 0) {
       // Nothing asked the kernel for this direction: the wait could only end on an error or a hang-up.
-      throw new Error(`pollReady: fd ${this.fd} is registered without ${direction} interest`)
+      throw new Error(`pollReady: fd ${this.fd} is registered without ${DIRECTIONS[index]} interest`)
     }
     const wakers = this.waiters[index]
     for (let i = 0; i < wakers.length; i++) {
       // The same task polling again replaces its waker (the latest one is the one to wake) instead of adding one.
       if (wakers[i] === waker || wakers[i]!.willWake(waker)) {
         wakers[i] = waker
-        return poll.pending
+        return PENDING
       }
     }
     wakers.push(waker)
-    return poll.pending
+    return PENDING
   }
 
   pollReadable(waker: Waker): Poll<Api.Readiness> {
@@ -290,9 +313,14 @@ export class Registration implements Api.Registration {
   }
 
   clearReadiness(readiness: Api.Readiness): void {
+    this.clearBits(readiness.tick, readiness.ready)
+  }
+
+  /** `clearReadiness` of `{ tick, ready }`, without the object. @internal */
+  clearBits(tick: number, ready: number): void {
     // An event since `readiness` was handed out (another tick) may carry readiness the caller's EAGAIN predates.
-    if (this.isClosed || readiness.tick !== this.ticks) return
-    const bits = readiness.ready & CLEARABLE & this.cached
+    if (this.isClosed || tick !== this.ticks) return
+    const bits = ready & CLEARABLE & this.cached
     if (bits === 0) return
     this.cached &= ~bits
     if (this.reactor.oneshot) {

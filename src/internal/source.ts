@@ -13,13 +13,16 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import * as Os from "node:os"
 import type { IoError } from "../IoError.js"
-import type { Direction, Registration } from "../Reactor.js"
+import type * as Api from "../Reactor.js"
+import type { Direction } from "../Reactor.js"
 import type { Waker } from "../Waker.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import { CLOSED, ERROR, READ_CLOSED, READABLE, WRITABLE, WRITE_CLOSED } from "./reactor.js"
+import * as reactor from "./reactor.js"
+import { CLOSED, ERROR, PENDING, READ_CLOSED, READABLE, WRITABLE, WRITE_CLOSED } from "./reactor.js"
 import * as waker from "./waker.js"
 
 /** @internal */
@@ -46,31 +49,75 @@ const HUNG_UP = 2
 
 type AfterWouldBlock = typeof PARKED | typeof DEREGISTERED | typeof HUNG_UP
 
-type Resume = () => void
+type Resume = (effect: Effect.Effect<number, IoError>) => void
+
+/** The running fiber, read the way `Fiber.getCurrentFiber` does but without its `Option`. */
+const currentFiberKey = "effect/FiberCurrent"
+const currentFiber = (): Fiber.RuntimeFiber<unknown, unknown> | undefined =>
+  (globalThis as unknown as Record<string, Fiber.RuntimeFiber<unknown, unknown> | undefined>)[currentFiberKey]
+
+/**
+ * One direction's slot: the parked Effect's retry, and the fiber it belongs to. The slot reuses the source's waker,
+ * so a parked read allocates no waker; a second concurrent waiter on the same direction gets a waker of its own.
+ */
+class Slot {
+  resume: Resume | undefined = undefined
+  op: Operation | undefined = undefined
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  /** Fibers that already carry this slot's end-of-fiber observer (one each, however often they park). */
+  readonly observed = new WeakSet<Fiber.RuntimeFiber<unknown, unknown>>()
+  readonly waker: Waker = waker.make(() => {
+    const resume = this.resume
+    const op = this.op
+    this.clear()
+    if (resume !== undefined) resume(op!.effect)
+  })
+
+  clear(): void {
+    this.resume = undefined
+    this.op = undefined
+    this.fiber = undefined
+  }
+}
+
+/**
+ * One IO Effect as built by `Source.io`: its syscall and the two Effects it runs as, built once however often it runs
+ * (a read loop reuses one `read(buffer)` Effect). @internal
+ */
+export class Operation {
+  readonly effect: Effect.Effect<number, IoError>
+  readonly wait: Effect.Effect<number, IoError>
+
+  constructor(
+    readonly source: Source,
+    readonly direction: "readable" | "writable",
+    readonly attempt: () => number,
+    readonly syscall: string,
+    readonly hangUp: number,
+    readonly requested: number
+  ) {
+    this.effect = Effect.suspend(() => source.step(this))
+    this.wait = Effect.async<number, IoError>((resume) => source.park(this, resume))
+  }
+}
 
 /** @internal */
 export class Source {
   private isClosed = false
-  // One parked Effect per direction reuses the source's waker; a second concurrent waiter gets its own.
-  private readSlot: Resume | undefined = undefined
-  private writeSlot: Resume | undefined = undefined
-  private readonly readWaker: Waker = waker.make(() => {
-    const resume = this.readSlot
-    this.readSlot = undefined
-    resume?.()
-  })
-  private readonly writeWaker: Waker = waker.make(() => {
-    const resume = this.writeSlot
-    this.writeSlot = undefined
-    resume?.()
-  })
+  private readonly readSlot = new Slot()
+  private readonly writeSlot = new Slot()
+
+  readonly registration: reactor.Registration
 
   constructor(
     readonly fd: number,
-    readonly registration: Registration,
+    registration: Api.Registration,
     readonly owned: boolean,
     private readonly onClose?: () => void
-  ) {}
+  ) {
+    // Every registration comes from the reactor of reactor.ts; its allocation-free polls serve the hot paths.
+    this.registration = registration as reactor.Registration
+  }
 
   get closed(): boolean {
     return this.isClosed
@@ -108,7 +155,7 @@ export class Source {
   transferred(direction: "readable" | "writable", n: number, requested: number): void {
     if (n <= 0 || n >= requested) return
     const registration = this.registration
-    registration.clearReadiness({ tick: registration.tick, ready: direction === "readable" ? READABLE : WRITABLE })
+    registration.clearBits(registration.tick, direction === "readable" ? READABLE : WRITABLE)
   }
 
   /**
@@ -117,13 +164,14 @@ export class Source {
    */
   afterWouldBlock(direction: Direction, w: Waker): AfterWouldBlock {
     const registration = this.registration
-    let poll = registration.pollReady(direction, w)
-    if (poll._tag === "Pending") return PARKED
-    if ((poll.value.ready & CLOSED) !== 0) return DEREGISTERED
-    registration.clearReadiness(poll.value)
-    poll = registration.pollReady(direction, w)
-    if (poll._tag === "Pending") return PARKED
-    return (poll.value.ready & CLOSED) !== 0 ? DEREGISTERED : HUNG_UP
+    const index = reactor.indexOf(direction)
+    let ready = registration.pollBits(index, w)
+    if (ready === PENDING) return PARKED
+    if ((ready & CLOSED) !== 0) return DEREGISTERED
+    registration.clearBits(registration.tick, ready)
+    ready = registration.pollBits(index, w)
+    if (ready === PENDING) return PARKED
+    return (ready & CLOSED) !== 0 ? DEREGISTERED : HUNG_UP
   }
 
   /**
@@ -151,59 +199,72 @@ export class Source {
     hangUp: number,
     requested: number
   ): Effect.Effect<number, IoError> {
-    return Effect.suspend(() => this.step(direction, attempt, syscall, hangUp, requested))
+    return new Operation(this, direction, attempt, syscall, hangUp, requested).effect
   }
 
-  step(
-    direction: "readable" | "writable",
-    attempt: () => number,
-    syscall: string,
-    hangUp: number,
-    requested: number
-  ): Effect.Effect<number, IoError> {
-    if (this.isClosed) return Effect.fail(ioError.closed(syscall))
+  /** @internal */
+  step(op: Operation): Effect.Effect<number, IoError> {
+    if (this.isClosed) return Effect.fail(ioError.closed(op.syscall))
+    const direction = op.direction
     // Byte streams (requested > 0) look at the cached readiness first; datagrams and arbitrary fds always try first.
-    if (requested > 0 && !this.mayProgress(direction)) return this.wait(direction, attempt, syscall, hangUp, requested)
-    const n = attempt()
+    if (op.requested > 0 && !this.mayProgress(direction)) return op.wait
+    const n = op.attempt()
     if (n >= 0) {
-      this.transferred(direction, n, requested)
+      this.transferred(direction, n, op.requested)
       return Effect.succeed(n)
     }
-    if (n !== -EAGAIN) return Effect.fail(ioError.fromErrno(n, syscall))
-    return this.wait(direction, attempt, syscall, hangUp, requested)
+    if (n !== -EAGAIN) return Effect.fail(ioError.fromErrno(n, op.syscall))
+    return op.wait
   }
 
-  private wait(
-    direction: "readable" | "writable",
-    attempt: () => number,
-    syscall: string,
-    hangUp: number,
-    requested: number
-  ): Effect.Effect<number, IoError> {
-    return Effect.async<number, IoError>((resume) => {
-      const retry: Resume = () =>
-        resume(Effect.suspend(() => this.step(direction, attempt, syscall, hangUp, requested)))
-      const readable = direction === "readable"
-      let w: Waker
-      if (readable ? this.readSlot === undefined : this.writeSlot === undefined) {
-        if (readable) this.readSlot = retry
-        else this.writeSlot = retry
-        w = readable ? this.readWaker : this.writeWaker
-      } else {
-        w = waker.make(retry)
+  /** @internal */
+  park(op: Operation, resume: Resume): void | Effect.Effect<void> {
+    const direction = op.direction
+    const slot = direction === "readable" ? this.readSlot : this.writeSlot
+    const fiber = currentFiber()
+    if (slot.resume === undefined && fiber !== undefined) {
+      // The common case, without a canceler: an Effect.async with one costs an onInterrupt region (about ten
+      // runtime ops) per wait. An interrupted Effect never resumes, so its fiber ends; the observer that fiber
+      // carries takes the waker back then.
+      slot.resume = resume
+      slot.op = op
+      slot.fiber = fiber
+      if (!slot.observed.has(fiber)) {
+        slot.observed.add(fiber)
+        fiber.addObserver(() => this.fiberEnded(slot, fiber))
       }
-      const state = this.afterWouldBlock(direction, w)
-      if (state === PARKED) return Effect.sync(() => this.unpark(direction, w, retry))
-      this.unpark(direction, w, retry)
-      resume(
-        state === DEREGISTERED
-          ? Effect.fail(ioError.closed(syscall))
-          : hangUp >= 0
-          ? Effect.succeed(hangUp)
-          : Effect.fail(ioError.fromErrno(hangUp, syscall))
-      )
+      const state = this.afterWouldBlock(direction, slot.waker)
+      if (state === PARKED) return
+      this.vacate(direction, slot)
+      resume(this.final(state, op))
       return
-    })
+    }
+    // A second waiter on the same direction: a waker of its own, taken back by a canceler.
+    const w = waker.make(() => resume(op.effect))
+    const state = this.afterWouldBlock(direction, w)
+    if (state === PARKED) return Effect.sync(() => void this.registration.removeWaker(direction, w))
+    this.registration.removeWaker(direction, w)
+    resume(this.final(state, op))
+    return
+  }
+
+  private final(state: AfterWouldBlock, op: Operation): Effect.Effect<number, IoError> {
+    return state === DEREGISTERED
+      ? Effect.fail(ioError.closed(op.syscall))
+      : op.hangUp >= 0
+      ? Effect.succeed(op.hangUp)
+      : Effect.fail(ioError.fromErrno(op.hangUp, op.syscall))
+  }
+
+  private vacate(direction: Direction, slot: Slot): void {
+    this.registration.removeWaker(direction, slot.waker)
+    slot.clear()
+  }
+
+  /** A fiber that parked on `slot` ended: if it is still parked there, it was interrupted; take its waker back. */
+  private fiberEnded(slot: Slot, fiber: Fiber.RuntimeFiber<unknown, unknown>): void {
+    if (slot.fiber !== fiber) return
+    this.vacate(slot === this.readSlot ? "readable" : "writable", slot)
   }
 
   /** Waits until `direction` is ready (or closed), without a syscall; fails with `Closed` once deregistered. */
@@ -225,11 +286,4 @@ export class Source {
     })
   }
 
-  /** Takes back a waker parked on `direction` (the slot too, if it still holds this wait). */
-  unpark(direction: Direction, w: Waker, retry?: Resume): void {
-    this.registration.removeWaker(direction, w)
-    if (retry === undefined) return
-    if (this.readSlot === retry) this.readSlot = undefined
-    if (this.writeSlot === retry) this.writeSlot = undefined
-  }
 }

@@ -242,6 +242,10 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     return Effect.sync(() => this.closeNow())
   }
 
+  unsafeClose(): void {
+    this.closeNow()
+  }
+
   closeNow(): void {
     this.source.close()
     this.owner?.delete(this)
@@ -397,21 +401,30 @@ const familyOf = (fd: number, syscall: string): Family => {
 }
 
 /** @internal */
-export const fromFd = (fd: number): Effect.Effect<StreamSocket, IoError, Reactor.Reactor | Scope.Scope> =>
-  Effect.flatMap(reactor.tag, (io) =>
-    Effect.acquireRelease(
-      attemptSync(() => {
-        const bad = address.checkCount(fd, "fd", "fromFd")
-        if (bad !== undefined) throw bad
-        const family = familyOf(fd, "getsockname")
-        const peer = binding.remoteAddress(fd)
-        if (typeof peer === "number") throw ioError.fromErrno(peer, "getpeername")
-        // The fd is the caller's until it is registered; from then on the socket owns (and closes) it.
-        const socket = new StreamSocket(new Source(fd, registerFd(io, fd, readWrite, false, "fromFd"), true), family)
-        return socket
-      }),
-      releaseSocket
-    ))
+export const unsafeFromFd = (io: Reactor.Reactor, fd: number, options?: TcpStreamApi.FromFdOptions): StreamSocket => {
+  const bad = address.checkCount(fd, "fd", "fromFd")
+  if (bad !== undefined) throw bad
+  const noDelay = options?.noDelay
+  if (noDelay !== undefined && typeof noDelay !== "boolean") {
+    throw ioError.invalidArgument("fromFd", `noDelay must be a boolean, got ${String(noDelay)}`)
+  }
+  const family = familyOf(fd, "getsockname")
+  const peer = binding.remoteAddress(fd)
+  if (typeof peer === "number") throw ioError.fromErrno(peer, "getpeername")
+  if (noDelay === true) {
+    const result = binding.setsockopt(fd, constants.IPPROTO_TCP, constants.TCP_NODELAY, 1)
+    if (result < 0) throw ioError.fromErrno(result, "setsockopt")
+  }
+  // The fd is the caller's until it is registered; from then on the socket owns (and closes) it.
+  return new StreamSocket(new Source(fd, registerFd(io, fd, readWrite, false, "fromFd"), true), family)
+}
+
+/** @internal */
+export const fromFd = (
+  fd: number,
+  options?: TcpStreamApi.FromFdOptions
+): Effect.Effect<StreamSocket, IoError, Reactor.Reactor | Scope.Scope> =>
+  Effect.flatMap(reactor.tag, (io) => Effect.acquireRelease(attemptSync(() => unsafeFromFd(io, fd, options)), releaseSocket))
 
 /** @internal */
 export class Listener implements TcpListenerApi.TcpListener {
