@@ -9,9 +9,10 @@
  * until the peer closes. A writer released before the connection opens half-closes it as soon as it opens.
  *
  * Writes are serialized per connection and go straight to the socket (one `send` when the socket buffer has room);
- * `run` reads into one reused buffer (`readBufferSize`) and hands the handler a copy of each read. A handler that
- * returns an Effect has it run in its own fiber, as with Node's adapter, so a slow handler never stops the reads;
- * at EOF, `run` waits for the handler effects already started before it ends.
+ * `run` reads into consecutive regions of a slab the thread's connections share (`readBufferSize` each) and hands the
+ * handler each read as a view, without a copy; a chunk kept keeps its slab (four reads long) alive, so copy one to keep
+ * it alone. A handler that returns an Effect has it run in its own fiber, as with Node's adapter, so a slow handler
+ * never stops the reads; at EOF, `run` waits for the handler effects already started before it ends.
  *
  * @since 0.1.0
  */

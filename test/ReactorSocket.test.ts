@@ -155,6 +155,36 @@ for (const transport of transports) {
         }
       }).pipe(provideRuntime))
 
+    it.scopedLive("chunks are views into a shared slab: kept chunks of two interleaved runs stay intact", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        // 64-byte reads, so a few hundred reads roll over many slabs while both runs keep every chunk.
+        const socket = yield* ReactorSocket.makeNet({ ...options, readBufferSize: 64 })
+        const a = yield* collector
+        const b = yield* collector
+        const runA = yield* Effect.fork(socket.run(a.handler))
+        const peerA = yield* accept
+        const runB = yield* Effect.fork(socket.run(b.handler))
+        const peerB = yield* accept
+        const message = (tag: string, i: number) => `${tag}${String(i).padStart(4, "0")};`
+        let sentA = ""
+        let sentB = ""
+        for (let i = 0; i < 400; i++) {
+          sentA += message("a", i)
+          sentB += message("b", i)
+          yield* peerA.writeAll(bytes(message("a", i)))
+          yield* peerB.writeAll(bytes(message("b", i)))
+          if (i % 50 === 0) yield* Effect.sleep("1 millis")
+        }
+        yield* peerA.shutdown("write")
+        yield* peerB.shutdown("write")
+        expect(yield* Fiber.await(runA)).toStrictEqual(Exit.void)
+        expect(yield* Fiber.await(runB)).toStrictEqual(Exit.void)
+        expect(a.chunks.length).toBeGreaterThan(4 * 4)
+        expect(text(a.chunks)).toBe(sentA)
+        expect(text(b.chunks)).toBe(sentB)
+      }).pipe(provideRuntime))
+
     it.scopedLive("the writer may be taken before run; its writes wait until a connection is open", () =>
       Effect.gen(function*() {
         const { accept, options } = yield* transport.listen

@@ -42,6 +42,8 @@ import type { Reactor } from "../Reactor.js"
 import * as TcpStream from "../TcpStream.js"
 import * as UnixStream from "../UnixStream.js"
 import * as Waker from "../Waker.js"
+import * as readSlab from "./readSlab.js"
+import type { ReadSlab } from "./readSlab.js"
 
 /**
  * What the adapter needs of a connected stream socket (`TcpStream` and `UnixStream` both are one).
@@ -50,6 +52,8 @@ import * as Waker from "../Waker.js"
  */
 export interface Connection<IE = unknown> {
   readonly read: (buffer: Uint8Array) => Effect.Effect<number, IE>
+  /** A read into the slab's next region, reusable: each run reads anew. Our streams have it; else `read` + a copy. */
+  readonly readSlab?: ((slab: ReadSlab) => Effect.Effect<number, IE>) | undefined
   readonly writeAll: (bytes: Uint8Array) => Effect.Effect<void, IE>
   readonly shutdown: (how: "read" | "write" | "both") => Effect.Effect<void, IE>
   /** One non-blocking send: bytes sent, or -errno (-EAGAIN with `waker` parked for writable). */
@@ -250,15 +254,16 @@ export const unsafeFromConnection = <RO>(
         const conn = yield* Scope.extend(acquire, scope)
         const runFork = yield* Effect.provideService(FiberSet.runtime(fiberSet)<R>(), Connection, conn)
         const done = fiberSet.deferred as Deferred.Deferred<void, E | Socket.SocketError>
-        const buffer = new Uint8Array(bufferSize)
-
-        // One effect value per run, reused for every read: `conn.read(buffer)` is a description that reads anew each
-        // time it runs, so the loop allocates nothing per chunk but the chunk.
-        const read = conn.read(buffer)
+        // One effect value per run, reused for every read: `conn.readSlab(slab)` is a description that reads anew
+        // each time it runs, into the slab's next region, so a chunk is a view and no read copies. A connection
+        // without it reads into one reused buffer, and each chunk is a copy.
+        const slab = conn.readSlab === undefined ? undefined : readSlab.shared(bufferSize)
+        const buffer = slab === undefined ? new Uint8Array(bufferSize) : undefined
+        const read = slab !== undefined ? conn.readSlab!(slab) : conn.read(buffer!)
         const fork = runFork as (effect: Effect.Effect<unknown, unknown, any>) => unknown
         const onRead = (n: number): Effect.Effect<void, unknown> => {
           if (n === 0) return Effect.void
-          const result = handler(buffer.slice(0, n))
+          const result = handler(slab !== undefined ? slab.take(n) : buffer!.slice(0, n))
           if (result !== undefined && Effect.isEffect(result)) runHandlerEffect(result, fork)
           return step
         }

@@ -32,6 +32,7 @@ import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import * as poll from "./poll.js"
 import * as reactor from "./reactor.js"
+import type { ReadSlab } from "./readSlab.js"
 import * as socketAddress from "./socketAddress.js"
 import { EAGAIN, EBADF, EINPROGRESS, EINVAL, ENOTCONN, EPIPE, Source } from "./source.js"
 
@@ -134,6 +135,15 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     if (!(buffer instanceof Uint8Array)) return Effect.fail(notBytes("recv", "buffer"))
     const fd = this.source.fd
     return this.source.io("readable", () => binding.recv(fd, buffer), "recv", 0, buffer.length)
+  }
+
+  /** A reusable read into `slab`'s next region (the adapters' reads); `slab.take(n)` is the chunk. @internal */
+  readSlab(slab: ReadSlab): Effect.Effect<number, IoError> {
+    const fd = this.source.fd
+    return this.source.io("readable", () => {
+      const buffer = slab.buffer
+      return binding.recv(fd, buffer, slab.offset, slab.size)
+    }, "recv", 0, slab.size)
   }
 
   write(bytes: Uint8Array): Effect.Effect<number, IoError> {

@@ -1,0 +1,58 @@
+/**
+ * Where a socket adapter reads its chunks: consecutive regions of a slab, handed out as views (no copy per read).
+ * One slab serves every connection of the thread (`shared`): a read takes its region, reads and hands its chunk out
+ * before any other read runs, so the connections' chunks simply follow each other in it.
+ *
+ * A read asks for `size` bytes at the slab's current offset; the `n` bytes it got become the next chunk, a view of
+ * `[offset, offset + n)`, and the offset moves past them. When less than `size` is left, a new slab is taken. Slabs
+ * are allocated without zero-filling (`Buffer.allocUnsafeSlow`): the kernel writes every byte a chunk shows. A chunk
+ * kept keeps its slab (`slabReads * size` bytes) alive, as a pooled Node Buffer keeps its pool: copy it to keep it
+ * alone.
+ *
+ * @internal
+ */
+export class ReadSlab {
+  private slab: Uint8Array
+  private position = 0
+
+  constructor(readonly size: number, readonly slabReads = 4) {
+    this.slab = this.allocate()
+  }
+
+  /** The slab to read into, with room for `size` bytes at `offset`. */
+  get buffer(): Uint8Array {
+    if (this.slab.length - this.position < this.size) {
+      this.slab = this.allocate()
+      this.position = 0
+    }
+    return this.slab
+  }
+
+  get offset(): number {
+    return this.position
+  }
+
+  /** The chunk of the `n` bytes just read at `offset`. */
+  take(n: number): Uint8Array {
+    const chunk = this.slab.subarray(this.position, this.position + n)
+    this.position += n
+    return chunk
+  }
+
+  private allocate(): Uint8Array {
+    const bytes = Buffer.allocUnsafeSlow(this.size * this.slabReads)
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+}
+
+const slabs = new Map<number, ReadSlab>()
+
+/** The thread's slab for reads of `size` bytes. @internal */
+export const shared = (size: number): ReadSlab => {
+  let slab = slabs.get(size)
+  if (slab === undefined) {
+    slab = new ReadSlab(size)
+    slabs.set(size, slab)
+  }
+  return slab
+}
