@@ -17,14 +17,15 @@
  *   npm run bench:echo -- [--seconds 3] [--warmup 1] [--rounds 3] [--quick] [--apis net,future,...]
  *                         [--conns 1,64,1000] [--sizes 64,16384] [--dry-run]
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import { performance } from "node:perf_hooks"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import type { LoadReport } from "./load.js"
+import { bundle } from "./internal/bundle.js"
 import { machine, positive, resultsPath, writeSection } from "./internal/results.js"
 
 const allApis = ["net", "platform-node", "future", "future-integrated", "effect", "platform"] as const
@@ -69,38 +70,6 @@ const apis = args.apis.split(",").map((name) => {
 const dryRun = args["dry-run"]
 
 const root = fileURLToPath(new URL("..", import.meta.url))
-const buildDir = `${root}node_modules/.cache/effect-reactor-bench`
-
-// The server and the load generator run as plain bundled JavaScript, as a user's production build would, not
-// under tsx: tsx compiles with esbuild's keepNames, which calls `__name` (Object.defineProperty) on every closure
-// created in src/ — per readiness event on some paths — and its loader thread adds to every server's RSS. The
-// packages are bundled too (tree-shaken): loading effect's hundreds of ES modules one by one costs a server about
-// 20 MiB of RSS that a bundle does not, for every API alike. CommonJS dependencies of @effect/platform-node call
-// `require`, which the banner provides. esbuild is tsx's own dependency. `import.meta.url` is pinned to
-// src/internal/native.ts so the addon is found from the bundle.
-// Split at the dynamic imports, so a server loads only its own API's modules (a single file would
-// hoist every API's package imports to its top, and node:net's RSS would include Effect's).
-const bundle = (entry: string): string => {
-  const name = entry.replace(/^bench\//, "").replace(/\.ts$/, "")
-  const outdir = `${buildDir}/${name}`
-  const nativeUrl = pathToFileURL(`${root}src/internal/native.ts`).href
-  Fs.rmSync(outdir, { recursive: true, force: true })
-  execFileSync(`${root}node_modules/.bin/esbuild`, [
-    entry,
-    "--bundle",
-    "--splitting",
-    "--platform=node",
-    "--format=esm",
-    "--target=node20",
-    "--log-level=warning",
-    "--banner:js=import { createRequire as __createRequire } from \"node:module\"; " +
-    "const require = __createRequire(import.meta.url);",
-    "--out-extension:.js=.mjs",
-    `--outdir=${outdir}`,
-    `--define:import.meta.url=${JSON.stringify(nativeUrl)}`
-  ], { cwd: root, stdio: ["ignore", "inherit", "inherit"], timeout: 60_000 })
-  return `${outdir}/${name}.mjs`
-}
 const clockTicks = 100 // USER_HZ: the unit of utime/stime in /proc/<pid>/stat on Linux (proc(5))
 
 // Every child this script starts, so that none outlives it, whatever ends the run.

@@ -104,8 +104,9 @@ export class Operation {
 /** @internal */
 export class Source {
   private isClosed = false
-  private readonly readSlot = new Slot()
-  private readonly writeSlot = new Slot()
+  // Made on the first Effect wait of each direction: a source served only through the future face never needs them.
+  private readSlot: Slot | undefined = undefined
+  private writeSlot: Slot | undefined = undefined
 
   readonly registration: reactor.Registration
 
@@ -220,7 +221,7 @@ export class Source {
   /** @internal */
   park(op: Operation, resume: Resume): void | Effect.Effect<void> {
     const direction = op.direction
-    const slot = direction === "readable" ? this.readSlot : this.writeSlot
+    const slot = direction === "readable" ? (this.readSlot ??= new Slot()) : (this.writeSlot ??= new Slot())
     const fiber = currentFiber()
     if (slot.resume === undefined && fiber !== undefined) {
       // The common case, without a canceler: an Effect.async with one costs an onInterrupt region (about ten

@@ -434,7 +434,10 @@ export const fromFd = (
   fd: number,
   options?: TcpStreamApi.FromFdOptions
 ): Effect.Effect<StreamSocket, IoError, Reactor.Reactor | Scope.Scope> =>
-  Effect.flatMap(reactor.tag, (io) => Effect.acquireRelease(attemptSync(() => unsafeFromFd(io, fd, options)), releaseSocket))
+  Effect.flatMap(
+    reactor.tag,
+    (io) => Effect.acquireRelease(attemptSync(() => unsafeFromFd(io, fd, options)), releaseSocket)
+  )
 
 /** @internal */
 export class Listener implements TcpListenerApi.TcpListener {
