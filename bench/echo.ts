@@ -3,14 +3,15 @@
  * workload in one run, so the ratios between them hold for one machine at one time.
  *
  * For each cell (connections × message size) and each API, in a fresh pair of processes:
- * `bench/echo-server.ts --api <api>` pinned to CPU 0 and `bench/load.ts` pinned to CPU 1
+ * `bench/echo-server.ts --api <api>` pinned to CPU 0 and the load generator `bench/load.c` pinned to CPU 1
  * (taskset(1)), so the server has one core to itself and the load generator cannot steal it. The
  * load generator reports requests/s and p50/p99 latency; the server's peak RSS is its VmHWM
  * (proc(5)) read just before SIGTERM. The APIs run interleaved within a cell, their order rotated
  * each round, and each figure is the median over rounds (RSS: the largest), so a slow spell of the
  * machine lands on every API alike rather than on one.
  *
- * Both programs are bundled with esbuild first and run as plain JavaScript (see `bundle`).
+ * The server is bundled with esbuild first and runs as plain JavaScript (see `bundle`); the load generator is
+ * compiled with the C compiler the addon's build needs anyway.
  *
  * The figures are printed and written to bench/results.md between the echo markers.
  *
@@ -24,8 +25,7 @@ import * as Os from "node:os"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
-import type { LoadReport } from "./load.js"
-import { bundle } from "./internal/bundle.js"
+import { bundle, compile } from "./internal/bundle.js"
 import { machine, positive, resultsPath, writeSection } from "./internal/results.js"
 
 const allApis = ["net", "platform-node", "future", "future-integrated", "effect", "platform"] as const
@@ -90,8 +90,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 // Pinned to `cpu`, with the open-files limit raised to the hard limit (1000 connections need
-// more than the common soft limit of 1024). `exec` all the way, so the pid is node's.
-const launch = (cpu: number, script: string, scriptArgs: ReadonlyArray<string>) => {
+// more than the common soft limit of 1024). `exec` all the way, so the pid is the command's.
+const launch = (cpu: number, command: ReadonlyArray<string>, commandArgs: ReadonlyArray<string>) => {
   const child = spawn(
     "bash",
     [
@@ -101,9 +101,8 @@ const launch = (cpu: number, script: string, scriptArgs: ReadonlyArray<string>) 
       "taskset",
       "-c",
       String(cpu),
-      process.execPath,
-      script,
-      ...scriptArgs
+      ...command,
+      ...commandArgs
     ],
     { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
   )
@@ -206,18 +205,37 @@ const freePort = (): Promise<number> =>
     })
   })
 
-let serverScript = ""
-let loadScript = ""
+/** What the load generator (bench/load.c) prints. Latencies in microseconds. */
+interface LoadReport {
+  readonly conns: number
+  readonly size: number
+  readonly seconds: number
+  readonly requests: number
+  readonly rps: number
+  readonly p50Us: number
+  readonly p99Us: number
+  readonly p999Us: number
+  readonly maxUs: number
+  /** Connections that failed (refused, reset, early EOF) during the run. */
+  readonly errors: number
+  /** CPU time of the load generator over the measured window, as a fraction of one core. */
+  readonly loadCpu: number
+  /** Milliseconds it took to connect every socket. */
+  readonly connectMs: number
+}
+
+let serverCommand: ReadonlyArray<string> = []
+let loadCommand: ReadonlyArray<string> = []
 
 const measure = async (api: Api, conns: number, size: number): Promise<Measurement> => {
-  const server = launch(0, serverScript, ["--api", api, "--port", String(await freePort())])
+  const server = launch(0, serverCommand, ["--api", api, "--port", String(await freePort())])
   try {
     const [, port] = await waitFor(server, /^listening (\d+)$/m, 30_000)
     const pid = server.child.pid!
     const serverCpuBefore = cpuSeconds(pid)
     const busyBefore = machineBusySeconds()
     const started = performance.now()
-    const load = launch(1, loadScript, [
+    const load = launch(1, loadCommand, [
       "--port",
       port!,
       "--conns",
@@ -339,8 +357,8 @@ const markdownTable = (rows: Array<Array<string>>): string => {
 
 const main = async (): Promise<void> => {
   if (Os.availableParallelism() < 2) throw new Error("needs 2 CPUs: the server on CPU 0, the load generator on CPU 1")
-  serverScript = bundle("bench/echo-server.ts")
-  loadScript = bundle("bench/load.ts")
+  serverCommand = [process.execPath, bundle("bench/echo-server.ts")]
+  loadCommand = [compile("bench/load.c")]
   const samples = new Map<string, Array<Measurement>>()
   const failures = new Map<string, string>()
   let otherCpuMax = 0
@@ -507,8 +525,9 @@ const main = async (): Promise<void> => {
       `- Date: ${new Date().toISOString()}`,
       `- Machine: ${machine()}`,
       `- Command: \`${command.join(" ")}\``,
-      `- Workload: \`bench/load.ts\` opens N connections to 127.0.0.1, each sending a message of the given size and ` +
-        `waiting for all of it to come back before sending the next (ping-pong). Server (\`bench/echo-server.ts\`) ` +
+      `- Workload: the load generator (\`bench/load.c\`) opens N connections to 127.0.0.1, each sending a message of ` +
+        `the given size and waiting for all of it to come back before sending the next (ping-pong). Server ` +
+        `(\`bench/echo-server.ts\`) ` +
         `pinned to CPU 0, load generator to CPU 1, a fresh pair of processes per measurement; ${warmup} s warm-up, ` +
         `${seconds} s measured, ${rounds} round(s) with the API order rotated, median reported (peak RSS: the ` +
         `largest VmHWM). Latency is per message, send to last byte back. Server µs/req: the server's CPU time ` +

@@ -1,6 +1,7 @@
 /**
- * Benchmarks run as plain bundled JavaScript: `bundle(entry)` builds `bench/<entry>.ts` with esbuild into
- * node_modules/.cache/effect-reactor-bench and returns the path of the entry's bundle.
+ * The benchmarks' build step, into node_modules/.cache/effect-reactor-bench: `bundle(entry)` builds a TypeScript
+ * entry with esbuild and returns the path of its bundle; `compile(source)` builds a C program and returns the path of
+ * the executable.
  */
 import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
@@ -37,4 +38,17 @@ export const bundle = (entry: string): string => {
     `--define:import.meta.url=${JSON.stringify(nativeUrl)}`
   ], { cwd: root, stdio: ["ignore", "inherit", "inherit"], timeout: 60_000 })
   return `${outdir}/${name.slice(name.lastIndexOf("/") + 1)}.mjs`
+}
+
+/** Compiles the C program `source` (a path from the package root) with `cc -O2`; the path of the executable. */
+export const compile = (source: string): string => {
+  const name = source.slice(source.lastIndexOf("/") + 1).replace(/\.c$/, "")
+  Fs.mkdirSync(`${buildDir}/bin`, { recursive: true })
+  const output = `${buildDir}/bin/${name}`
+  execFileSync("cc", ["-O2", "-Wall", "-Wextra", "-o", output, source, "-lm"], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    timeout: 60_000
+  })
+  return output
 }
