@@ -8,7 +8,8 @@
 // the next wait. One recv per readiness event into one reused buffer, one send per message; a short send (a full
 // send buffer) adds EPOLLOUT until the message is out.
 //
-// Every connection has one message echoed before the warm-up starts, so all of them are in the measured population.
+// Every connection has had one message echoed before the warm-up starts, so all of them are in the measured
+// population (see the admission below).
 //
 // Latency is measured from the first byte of a message handed to send to its last byte back, into log-spaced
 // buckets (32 per power of two: within 2.2% of the true value), as HdrHistogram would with fewer significant digits.
@@ -150,20 +151,23 @@ int main(int argc, char** argv) {
   memset(message, 'a', (size_t)size);
   for (int i = 0; i < count; i++) conns[i].fd = -1;
 
-  // Connect at most IN_FLIGHT at a time, so the server's accept queue (backlog 511 for node:net) never overflows
-  // into SYN retransmits that would stall for a second.
+  // Admission: at most IN_FLIGHT connections at a time are opening, and a connection stays in flight until its first
+  // message has come back. The server has then accepted and served it, so its accept queue (backlog 511 for
+  // node:net) never overflows into SYN-ACK retransmits that stall a connection for seconds, and every connection is
+  // in the measured population: a server that accepts one connection per loop turn cannot shrink it to the ones it
+  // took first. The warm-up starts when every connection has echoed once.
   double started = now_ms();
   double deadline = started + connect_timeout * 1000;
   int next = 0;
   int pending = 0;
-  int settled = 0;  // connections connected or failed
-  while (settled < count) {
+  int admitted = 0;  // connections whose first message came back, or that failed
+  while (admitted < count) {
     while (pending < IN_FLIGHT && next < count) {
       int i = next++;
       int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         errors++;
-        settled++;
+        admitted++;
         continue;
       }
       int one = 1;
@@ -171,7 +175,7 @@ int main(int argc, char** argv) {
       if (connect(fd, (struct sockaddr*)&address, sizeof(address)) != 0 && errno != EINPROGRESS) {
         close(fd);
         errors++;
-        settled++;
+        admitted++;
         continue;
       }
       conns[i].fd = fd;
@@ -181,22 +185,56 @@ int main(int argc, char** argv) {
     }
     double now = now_ms();
     if (now > deadline) {
-      fprintf(stderr, "connect: %d of %d connected after %g s\n", settled - errors, count, connect_timeout);
+      fprintf(stderr, "connect: %d of %d connections echoed a first message after %g s\n", admitted - errors, count,
+              connect_timeout);
       return 1;
     }
     int n = epoll_wait(epfd, events, BATCH, (int)fmin(100, deadline - now) + 1);
     for (int k = 0; k < n; k++) {
       int i = (int)events[k].data.u32;
-      if (conns[i].connected || conns[i].fd < 0) continue;
-      conns[i].connected = 1;
-      pending--;
-      settled++;
-      int error = 0;
-      socklen_t length = sizeof(error);
-      if (getsockopt(conns[i].fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) {
-        fail(i);
-      } else {
-        watch(i, EPOLLIN, EPOLL_CTL_MOD);
+      Conn* c = &conns[i];
+      if (c->fd < 0 || c->echoed) continue;
+      if (!c->connected) {
+        int error = 0;
+        socklen_t length = sizeof(error);
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) {
+          fail(i);
+          pending--;
+          admitted++;
+          continue;
+        }
+        c->connected = 1;
+        ssize_t sent = send(c->fd, message, (size_t)size, MSG_NOSIGNAL);
+        c->sent = sent < 0 ? 0 : (int)sent;
+        if (sent < 0 && errno != EAGAIN) {
+          fail(i);
+          pending--;
+          admitted++;
+          continue;
+        }
+        watch(i, c->sent < size ? EPOLLIN | EPOLLOUT : EPOLLIN, EPOLL_CTL_MOD);
+        continue;
+      }
+      if ((events[k].events & EPOLLOUT) != 0 && c->sent < size) {
+        ssize_t sent = send(c->fd, message + c->sent, (size_t)(size - c->sent), MSG_NOSIGNAL);
+        if (sent > 0) c->sent += (int)sent;
+        if (c->sent == size) watch(i, EPOLLIN, EPOLL_CTL_MOD);
+      }
+      if ((events[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
+        size_t want = (size_t)(size - c->received);
+        ssize_t got = recv(c->fd, inbox, want < inbox_size ? want : inbox_size, 0);
+        if (got > 0) {
+          c->received += (int)got;
+          if (c->received == size) {
+            c->echoed = 1;
+            pending--;
+            admitted++;
+          }
+        } else if (got == 0 || errno != EAGAIN) {
+          fail(i);
+          pending--;
+          admitted++;
+        }
       }
     }
   }
@@ -207,39 +245,27 @@ int main(int argc, char** argv) {
   double connect_ms = now_ms() - started;
 
   double now = now_ms();
+  // The measured messages: every connection starts its next one now; later ones start when the previous is back.
   for (int i = 0; i < count; i++) {
-    conns[i].sent = 0;
-    conns[i].received = 0;
-    conns[i].started_at = now;
-  }
-  // The first message of every connection; later ones start when the previous one is back.
-  for (int i = 0; i < count; i++) {
-    ssize_t n = send(conns[i].fd, message, (size_t)size, MSG_NOSIGNAL);
-    if (n < 0 && errno != EAGAIN) {
+    Conn* c = &conns[i];
+    c->received = 0;
+    c->started_at = now;
+    ssize_t sent = send(c->fd, message, (size_t)size, MSG_NOSIGNAL);
+    if (sent < 0 && errno != EAGAIN) {
       fail(i);
       continue;
     }
-    conns[i].sent = n < 0 ? 0 : (int)n;
-    if (conns[i].sent < size) watch(i, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+    c->sent = sent < 0 ? 0 : (int)sent;
+    if (c->sent < size) watch(i, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
   }
 
-  // The warm-up starts once every connection has had its first message echoed: a server that has not accepted a
-  // connection yet (its accept queue overflowed, or it accepts one per loop turn) must not shrink the measured
-  // population to the connections it happened to take first.
-  int primed = 0;
-  double prime_deadline = now + connect_timeout * 1000;
-  double measure_from = INFINITY;
-  double end = INFINITY;
+  double measure_from = now + warmup * 1000;
+  double end = measure_from + seconds * 1000;
   int measuring = 0;
   double requests = 0;
   double from = now;
   double cpu_from = cpu_seconds();
   while (now < end && alive > 0) {
-    if (primed < count && now > prime_deadline) {
-      fprintf(stderr, "prime: %d of %d connections echoed a first message after %g s\n", primed, count,
-              connect_timeout);
-      return 1;
-    }
     if (!measuring && now >= measure_from) {
       // Tells the runner the measured window starts, so it can sample the server's CPU time.
       fputs("measuring\n", stdout);
@@ -248,7 +274,7 @@ int main(int argc, char** argv) {
       cpu_from = cpu_seconds();
       from = now;
     }
-    double left = measuring ? end - now : primed < count ? prime_deadline - now : measure_from - now;
+    double left = measuring ? end - now : measure_from - now;
     int n = epoll_wait(epfd, events, BATCH, (int)fmax(0, fmin(left, 100)) + 1);
     for (int k = 0; k < n; k++) {
       int i = (int)events[k].data.u32;
@@ -264,12 +290,6 @@ int main(int argc, char** argv) {
             if (measuring) {
               requests++;
               record((t - c->started_at) * 1000);
-            } else if (!c->echoed) {
-              c->echoed = 1;
-              if (++primed == count) {
-                measure_from = t + warmup * 1000;
-                end = measure_from + seconds * 1000;
-              }
             }
             c->received = 0;
             c->started_at = t;
