@@ -124,6 +124,21 @@ static void watch(int i, uint32_t events, int op) {
   if (epoll_ctl(epfd, op, conns[i].fd, &event) != 0) fail(i);
 }
 
+// Starts connection i's next message at `now`: what send takes now, EPOLLOUT for the rest. 0 if the connection failed.
+static int begin(int i, const char* message, int size, double now) {
+  Conn* c = &conns[i];
+  c->received = 0;
+  c->started_at = now;
+  ssize_t sent = send(c->fd, message, (size_t)size, MSG_NOSIGNAL);
+  if (sent < 0 && errno != EAGAIN) {
+    fail(i);
+    return 0;
+  }
+  c->sent = sent < 0 ? 0 : (int)sent;
+  if (c->sent < size) watch(i, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+  return 1;
+}
+
 int main(int argc, char** argv) {
   const char* host = string_option(argc, argv, "host", "127.0.0.1");
   int port = (int)option(argc, argv, "port", NULL, 1, 65535);
@@ -247,16 +262,7 @@ int main(int argc, char** argv) {
   double now = now_ms();
   // The measured messages: every connection starts its next one now; later ones start when the previous is back.
   for (int i = 0; i < count; i++) {
-    Conn* c = &conns[i];
-    c->received = 0;
-    c->started_at = now;
-    ssize_t sent = send(c->fd, message, (size_t)size, MSG_NOSIGNAL);
-    if (sent < 0 && errno != EAGAIN) {
-      fail(i);
-      continue;
-    }
-    c->sent = sent < 0 ? 0 : (int)sent;
-    if (c->sent < size) watch(i, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+    begin(i, message, size, now);
   }
 
   double measure_from = now + warmup * 1000;
@@ -291,15 +297,7 @@ int main(int argc, char** argv) {
               requests++;
               record((t - c->started_at) * 1000);
             }
-            c->received = 0;
-            c->started_at = t;
-            ssize_t sent = send(c->fd, message, (size_t)size, MSG_NOSIGNAL);
-            if (sent < 0 && errno != EAGAIN) {
-              fail(i);
-              continue;
-            }
-            c->sent = sent < 0 ? 0 : (int)sent;
-            if (c->sent < size) watch(i, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+            if (!begin(i, message, size, t)) continue;
           }
         } else if (got == 0 || errno != EAGAIN) {
           // 0 is EOF: the server closed on us, which an echo server never does mid-run.
