@@ -200,6 +200,23 @@ const readBufferSize = (options: Options | undefined): number => {
 }
 
 /**
+ * A run's read and how the `n` bytes it read become the handler's chunk. Our streams read into the thread's shared
+ * slab, and a chunk is a view of its region (no copy); another connection reads into one reused buffer, and a chunk
+ * is a copy.
+ */
+const reader = (
+  conn: Connection,
+  bufferSize: number
+): { readonly read: Effect.Effect<number, unknown>; readonly chunk: (n: number) => Uint8Array } => {
+  if (conn.readSlab !== undefined) {
+    const slab = readSlab.shared(bufferSize)
+    return { read: conn.readSlab(slab), chunk: (n) => slab.take(n) }
+  }
+  const buffer = new Uint8Array(bufferSize)
+  return { read: conn.read(buffer), chunk: (n) => buffer.slice(0, n) }
+}
+
+/**
  * A `Socket` whose every `run` acquires a connection with `open` in the run's scope.
  *
  * @internal
@@ -254,16 +271,12 @@ export const unsafeFromConnection = <RO>(
         const conn = yield* Scope.extend(acquire, scope)
         const runFork = yield* Effect.provideService(FiberSet.runtime(fiberSet)<R>(), Connection, conn)
         const done = fiberSet.deferred as Deferred.Deferred<void, E | Socket.SocketError>
-        // One effect value per run, reused for every read: `conn.readSlab(slab)` is a description that reads anew
-        // each time it runs, into the slab's next region, so a chunk is a view and no read copies. A connection
-        // without it reads into one reused buffer, and each chunk is a copy.
-        const slab = conn.readSlab === undefined ? undefined : readSlab.shared(bufferSize)
-        const buffer = slab === undefined ? new Uint8Array(bufferSize) : undefined
-        const read = slab !== undefined ? conn.readSlab!(slab) : conn.read(buffer!)
+        // One effect value per run, reused for every read: a description that reads anew each time it runs.
+        const { read, chunk } = reader(conn, bufferSize)
         const fork = runFork as (effect: Effect.Effect<unknown, unknown, any>) => unknown
         const onRead = (n: number): Effect.Effect<void, unknown> => {
           if (n === 0) return Effect.void
-          const result = handler(slab !== undefined ? slab.take(n) : buffer!.slice(0, n))
+          const result = handler(chunk(n))
           if (result !== undefined && Effect.isEffect(result)) runHandlerEffect(result, fork)
           return step
         }

@@ -19,8 +19,8 @@ export class ReadSlab {
     this.slab = this.allocate()
   }
 
-  /** The slab to read into, with room for `size` bytes at `offset`. */
-  get buffer(): Uint8Array {
+  /** The slab to read into, with room for `size` bytes at `offset` (a new slab when the current one is full). */
+  region(): Uint8Array {
     if (this.slab.length - this.position < this.size) {
       this.slab = this.allocate()
       this.position = 0

@@ -187,7 +187,8 @@ export class Source {
 
   /**
    * The Effect face: runs `attempt` (a count, or -errno) and succeeds without suspending when it does; on EAGAIN
-   * waits for one readiness event of `direction` and tries again. Interruption takes the waker back.
+   * waits for one readiness event of `direction` and tries again. An interrupted wait gives its waker back when its
+   * fiber ends.
    *
    * `requested` is the byte count asked of a byte stream: then a cached "not ready" skips the syscall, and a shorter
    * transfer clears the readiness (see `transferred`). 0 for datagrams and arbitrary fds, where a short transfer

@@ -141,8 +141,8 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
   readSlab(slab: ReadSlab): Effect.Effect<number, IoError> {
     const fd = this.source.fd
     return this.source.io("readable", () => {
-      const buffer = slab.buffer
-      return binding.recv(fd, buffer, slab.offset, slab.size)
+      const region = slab.region() // first: a new slab starts at offset 0
+      return binding.recv(fd, region, slab.offset, slab.size)
     }, "recv", 0, slab.size)
   }
 
