@@ -25,12 +25,13 @@ const tasks = Math.floor(positive("tasks", args.tasks, 1e6))
 const hops = Math.floor(positive("hops", args.hops, 1e7))
 const rounds = Math.ceil(positive("rounds", args.rounds, 50))
 
-const kinds = ["future", "fiber", "fiber-canceler"] as const
+const kinds = ["future", "fiber", "fiber-async", "fiber-canceler"] as const
 type Kind = (typeof kinds)[number]
 
 const labels: Record<Kind, string> = {
   future: "SimpleFuture task (waker kept, Pending)",
-  fiber: "Effect fiber, `Effect.async` without a canceler (the IO types' wait)",
+  fiber: "Effect fiber, the IO types' wait (the runtime's async primitive, built once)",
+  "fiber-async": "Effect fiber, `Effect.async` without a canceler",
   "fiber-canceler": "Effect fiber, `Effect.async` with a canceler"
 }
 

@@ -266,6 +266,42 @@ describe("TcpStream", () => {
       expect(fdCount()).toBe(before)
     }).pipe(Effect.provide(Runtime.layer)))
 
+  it.live("two fibers reading at once: both are served; interrupting either one, the slot's or the second, leaves no waker", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      const registration = (client as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } })
+        .source.registration
+      const parked = (n: number) => eventually(() => registration.waiters[0]!.length === n)
+      // Two reads of one byte, parked in order: the first takes the direction's slot, the second waits with a
+      // canceler of its own.
+      const twoWaiting = Effect.gen(function*() {
+        const first = yield* Effect.fork(client.read(new Uint8Array(1)))
+        yield* parked(1)
+        const second = yield* Effect.fork(client.read(new Uint8Array(1)))
+        yield* parked(2)
+        return [first, second] as const
+      })
+      const [first, second] = yield* twoWaiting
+      yield* server.writeAll(bytes("ab"))
+      expect([yield* Fiber.join(first), yield* Fiber.join(second)]).toEqual([1, 1])
+      expect(registration.waiters[0]!.length).toBe(0)
+      // Interrupt the second waiter, then the slot's: each takes its own waker back, the other stays parked.
+      const [slotHolder, contender] = yield* twoWaiting
+      yield* Fiber.interrupt(contender)
+      expect(registration.waiters[0]!.length).toBe(1)
+      yield* Fiber.interrupt(slotHolder)
+      expect(registration.waiters[0]!.length).toBe(0)
+      // And the other way round: the slot's waiter goes first; the second is still served.
+      const [a, b] = yield* twoWaiting
+      yield* Fiber.interrupt(a)
+      expect(registration.waiters[0]!.length).toBe(1)
+      yield* server.writeAll(bytes("c"))
+      expect(yield* Fiber.join(b)).toBe(1)
+      expect(registration.waiters[0]!.length).toBe(0)
+      yield* server.writeAll(bytes("d"))
+      expect(yield* readExactly(client, 1)).toBe("d")
+    })).pipe(Effect.provide(Runtime.layer)))
+
   it.live("interrupting a pending connect closes its socket at once", () =>
     Effect.scoped(Effect.gen(function*() {
       const listener = yield* TcpListener.bind({ port: 0, backlog: 0 })

@@ -3,10 +3,11 @@
  * a driver task wakes them all once every one is parked, and each parks again, `--hops` times. The process's CPU time
  * over the hops, per hop, is printed as JSON. The waiter is, by `--kind`:
  * - `future`: a SimpleFuture task that keeps its waker and returns Pending (what a readiness event costs a task);
- * - `fiber`: an Effect fiber suspended in `Effect.async` without a canceler, resumed with `Effect.void` (what a
- *   readiness event costs a fiber with the IO types' wait);
- * - `fiber-canceler`: the same with a canceler returned from `Effect.async` (which wraps the wait in an interruption
- *   region), the wait the IO types used before.
+ * - `fiber`: an Effect fiber suspended in the IO types' wait (`unsafeAsyncNoCanceler`: the runtime's async primitive,
+ *   built once), resumed with `Effect.void` (what a readiness event costs a fiber in the IO types' Effects);
+ * - `fiber-async`: the same wait written as `Effect.async` without a canceler, which builds its primitive per run;
+ * - `fiber-canceler`: `Effect.async` with a canceler (which wraps the wait in an interruption region), what a
+ *   textbook wait costs.
  *
  * All of them run in dedicated mode (`Runtime.runMain`), fibers on the executor's Scheduler.
  *
@@ -15,6 +16,7 @@
 import * as Effect from "effect/Effect"
 import { parseArgs } from "node:util"
 import * as Executor from "../../src/Executor.js"
+import { unsafeAsyncNoCanceler } from "../../src/internal/effectAsync.js"
 import * as Poll from "../../src/Poll.js"
 import * as Runtime from "../../src/Runtime.js"
 import * as SimpleFuture from "../../src/SimpleFuture.js"
@@ -29,8 +31,8 @@ const { values: args } = parseArgs({
   }
 })
 const kind = args.kind
-if (kind !== "future" && kind !== "fiber" && kind !== "fiber-canceler") {
-  throw new RangeError(`--kind must be future, fiber or fiber-canceler, got ${kind}`)
+if (kind !== "future" && kind !== "fiber" && kind !== "fiber-async" && kind !== "fiber-canceler") {
+  throw new RangeError(`--kind must be future, fiber, fiber-async or fiber-canceler, got ${kind}`)
 }
 const tasks = Math.floor(positive("tasks", args.tasks, 1e6))
 const hops = Math.floor(positive("hops", args.hops, 1e7))
@@ -68,14 +70,17 @@ const futureWaiter = (): SimpleFuture.SimpleFuture<void> => {
   })
 }
 
+const park = (resume: (effect: Effect.Effect<void>) => void): void => {
+  resumes.push(resume)
+  parkedOne()
+}
+
 const wait = kind === "fiber"
-  ? Effect.async<void>((resume) => {
-    resumes.push(resume)
-    parkedOne()
-  })
+  ? unsafeAsyncNoCanceler<void, never>(park)
+  : kind === "fiber-async"
+  ? Effect.async<void>((resume) => park(resume))
   : Effect.async<void>((resume) => {
-    resumes.push(resume)
-    parkedOne()
+    park(resume)
     return Effect.void
   })
 

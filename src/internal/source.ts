@@ -19,6 +19,7 @@ import type { IoError } from "../IoError.js"
 import type * as Api from "../Reactor.js"
 import type { Direction } from "../Reactor.js"
 import type { Waker } from "../Waker.js"
+import { unsafeAsyncNoCanceler } from "./effectAsync.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import * as reactor from "./reactor.js"
@@ -81,12 +82,14 @@ class Slot {
 }
 
 /**
- * One IO Effect as built by `Source.io`: its syscall and the two Effects it runs as, built once however often it runs
- * (a read loop reuses one `read(buffer)` Effect). @internal
+ * One IO Effect as built by `Source.io`: its syscall and the Effects it runs as, built once however often it runs (a
+ * read loop reuses one `read(buffer)` Effect). `wait` is the common wait, without a canceler; `contended` the wait of
+ * a second fiber on the same direction, with one. @internal
  */
 export class Operation {
   readonly effect: Effect.Effect<number, IoError>
   readonly wait: Effect.Effect<number, IoError>
+  readonly contended: Effect.Effect<number, IoError>
 
   constructor(
     readonly source: Source,
@@ -97,7 +100,8 @@ export class Operation {
     readonly requested: number
   ) {
     this.effect = Effect.suspend(() => source.step(this))
-    this.wait = Effect.async<number, IoError>((resume) => source.park(this, resume))
+    this.wait = unsafeAsyncNoCanceler<number, IoError>((resume) => source.park(this, resume))
+    this.contended = Effect.async<number, IoError>((resume) => source.parkContended(this, resume))
   }
 }
 
@@ -219,35 +223,38 @@ export class Source {
     return op.wait
   }
 
-  /** @internal */
-  park(op: Operation, resume: Resume): void | Effect.Effect<void> {
+  /**
+   * The common wait, run by `op.wait`: parks the direction's slot waker for the running fiber, without a canceler (an
+   * Effect.async with one costs an onInterrupt region, about ten runtime ops, per wait). An interrupted Effect never
+   * resumes, so its fiber ends; the observer that fiber carries takes the waker back then. A second fiber waiting on
+   * the same direction is sent to `op.contended`. @internal
+   */
+  park(op: Operation, resume: Resume): void {
     const direction = op.direction
     const slot = direction === "readable" ? (this.readSlot ??= new Slot()) : (this.writeSlot ??= new Slot())
     const fiber = currentFiber()
-    if (slot.resume === undefined && fiber !== undefined) {
-      // The common case, without a canceler: an Effect.async with one costs an onInterrupt region (about ten
-      // runtime ops) per wait. An interrupted Effect never resumes, so its fiber ends; the observer that fiber
-      // carries takes the waker back then.
-      slot.resume = resume
-      slot.op = op
-      slot.fiber = fiber
-      if (!slot.observed.has(fiber)) {
-        slot.observed.add(fiber)
-        fiber.addObserver(() => this.fiberEnded(slot, fiber))
-      }
-      const state = this.afterWouldBlock(direction, slot.waker)
-      if (state === PARKED) return
-      this.vacate(direction, slot)
-      resume(this.final(state, op))
-      return
+    if (slot.resume !== undefined || fiber === undefined) return resume(op.contended)
+    slot.resume = resume
+    slot.op = op
+    slot.fiber = fiber
+    if (!slot.observed.has(fiber)) {
+      slot.observed.add(fiber)
+      fiber.addObserver(() => this.fiberEnded(slot, fiber))
     }
-    // A second waiter on the same direction: a waker of its own, taken back by a canceler.
+    const state = this.afterWouldBlock(direction, slot.waker)
+    if (state === PARKED) return
+    this.vacate(direction, slot)
+    resume(this.final(state, op))
+  }
+
+  /** The wait of a second fiber on one direction: a waker of its own, taken back by a canceler. @internal */
+  parkContended(op: Operation, resume: Resume): void | Effect.Effect<void> {
+    const direction = op.direction
     const w = waker.make(() => resume(op.effect))
     const state = this.afterWouldBlock(direction, w)
     if (state === PARKED) return Effect.sync(() => void this.registration.removeWaker(direction, w))
     this.registration.removeWaker(direction, w)
     resume(this.final(state, op))
-    return
   }
 
   private final(state: AfterWouldBlock, op: Operation): Effect.Effect<number, IoError> {
