@@ -71,10 +71,23 @@ void ThrowTypeError(Napi::Env env, const std::string& message) { throw Napi::Typ
 
 void ThrowRangeError(Napi::Env env, const std::string& message) { throw Napi::RangeError::New(env, message); }
 
-int64_t ArgInteger(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t min, int64_t max) {
-  Napi::Value value = info[index];
-  if (!value.IsNumber()) ThrowTypeError(info.Env(), std::string("The \"") + name + "\" argument must be a number");
-  double number = value.As<Napi::Number>().DoubleValue();
+// The argument helpers run on every call into the addon, several per readiness event on the hot paths, so each makes
+// as few N-API calls as it can: napi_get_value_double checks the type and reads the value in one call, and
+// napi_get_typedarray_info checks and reads a typed array in one.
+
+namespace {
+
+// Reads the number `value` holds into `number`; false when `value` is not a number.
+bool NumberOf(napi_env env, napi_value value, double* number) {
+  return napi_get_value_double(env, value, number) == napi_ok;
+}
+
+bool IsUndefined(napi_env env, napi_value value) {
+  napi_valuetype type = napi_undefined;
+  return napi_typeof(env, value, &type) == napi_ok && type == napi_undefined;
+}
+
+int64_t CheckedInteger(const Napi::CallbackInfo& info, double number, const char* name, int64_t min, int64_t max) {
   if (!std::isfinite(number) || std::trunc(number) != number || number < static_cast<double>(min) ||
       number > static_cast<double>(max)) {
     ThrowRangeError(info.Env(), std::string("The \"") + name + "\" argument must be an integer from " +
@@ -83,10 +96,25 @@ int64_t ArgInteger(const Napi::CallbackInfo& info, size_t index, const char* nam
   return static_cast<int64_t>(number);
 }
 
+[[noreturn]] void ThrowNotNumber(const Napi::CallbackInfo& info, const char* name) {
+  ThrowTypeError(info.Env(), std::string("The \"") + name + "\" argument must be a number");
+}
+
+}  // namespace
+
+int64_t ArgInteger(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t min, int64_t max) {
+  double number = 0;
+  if (!NumberOf(info.Env(), info[index], &number)) ThrowNotNumber(info, name);
+  return CheckedInteger(info, number, name, min, max);
+}
+
 int64_t ArgIntegerOr(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t min, int64_t max,
                      int64_t fallback) {
-  if (info[index].IsUndefined()) return fallback;
-  return ArgInteger(info, index, name, min, max);
+  napi_value value = info[index];
+  double number = 0;
+  if (NumberOf(info.Env(), value, &number)) return CheckedInteger(info, number, name, min, max);
+  if (IsUndefined(info.Env(), value)) return fallback;
+  ThrowNotNumber(info, name);
 }
 
 int ArgFd(const Napi::CallbackInfo& info, size_t index, const char* name) {
@@ -105,12 +133,14 @@ std::string ArgString(const Napi::CallbackInfo& info, size_t index, const char* 
 }
 
 Bytes ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  Napi::Value value = info[index];
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(info.Env(), info[index], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array) {
     ThrowTypeError(info.Env(), std::string("The \"") + name + "\" argument must be a Uint8Array");
   }
-  Napi::Uint8Array array = value.As<Napi::Uint8Array>();
-  return Bytes{array.Data(), array.ElementLength()};
+  return Bytes{static_cast<uint8_t*>(data), length};
 }
 
 }  // namespace reactor

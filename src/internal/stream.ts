@@ -134,7 +134,8 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
   read(buffer: Uint8Array): Effect.Effect<number, IoError> {
     if (!(buffer instanceof Uint8Array)) return Effect.fail(notBytes("recv", "buffer"))
     const fd = this.source.fd
-    return this.source.io("readable", () => binding.recv(fd, buffer), "recv", 0, buffer.length)
+    // Offset and length spelled out: the addon reads a number in one N-API call, an absent one in two.
+    return this.source.io("readable", () => binding.recv(fd, buffer, 0, buffer.length), "recv", 0, buffer.length)
   }
 
   /** A reusable read into `slab`'s next region (the adapters' reads); `slab.take(n)` is the chunk. @internal */
@@ -149,7 +150,7 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
   write(bytes: Uint8Array): Effect.Effect<number, IoError> {
     if (!(bytes instanceof Uint8Array)) return Effect.fail(notBytes("send", "bytes"))
     const fd = this.source.fd
-    return this.source.io("writable", () => binding.send(fd, bytes), "send", -EPIPE, bytes.length)
+    return this.source.io("writable", () => binding.send(fd, bytes, 0, bytes.length), "send", -EPIPE, bytes.length)
   }
 
   writeAll(bytes: Uint8Array): Effect.Effect<void, IoError> {
@@ -157,7 +158,7 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     return Effect.suspend(() => {
       if (this.source.closed) return Effect.fail(ioError.closed("send"))
       // The common case: the whole buffer fits in the send buffer, in one syscall, without suspending.
-      const n = binding.send(this.source.fd, bytes)
+      const n = binding.send(this.source.fd, bytes, 0, bytes.length)
       if (n === bytes.length) return Effect.void
       if (n < 0 && n !== -EAGAIN) return Effect.fail(ioError.fromErrno(n, "send"))
       return this.writeRest(bytes, Math.max(n, 0))
