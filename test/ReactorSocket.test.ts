@@ -10,6 +10,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -183,6 +184,32 @@ for (const transport of transports) {
         expect(a.chunks.length).toBeGreaterThan(4 * 4)
         expect(text(a.chunks)).toBe(sentA)
         expect(text(b.chunks)).toBe(sentB)
+      }).pipe(provideRuntime))
+
+    it.scopedLive("runs that yield between every few steps still get their own bytes from the shared slab", () =>
+      Effect.gen(function*() {
+        const { accept, options } = yield* transport.listen
+        const socket = yield* ReactorSocket.makeNet({ ...options, readBufferSize: 512 })
+        // Yielding after every 10 runtime ops puts a yield between a read and the chunk it makes, again and again,
+        // while the other run reads into the same slab.
+        const runs = yield* Effect.forEach(["a", "b", "c"], (tag) =>
+          Effect.gen(function*() {
+            const c = yield* collector
+            const run = yield* Effect.fork(Effect.locally(socket.run(c.handler), FiberRef.currentMaxOpsBeforeYield, 10))
+            return { tag, c, run, peer: yield* accept }
+          }))
+        // Each peer sends 256 KiB of its own letter, all three at once: reads find bytes waiting and do not suspend.
+        const size = 256 * 1024
+        yield* Effect.forEach(runs, ({ peer, tag }) =>
+          Effect.zipRight(peer.writeAll(new Uint8Array(size).fill(tag.charCodeAt(0))), peer.shutdown("write")), {
+          concurrency: "unbounded"
+        })
+        for (const { c, run, tag } of runs) {
+          expect(yield* Fiber.await(run)).toStrictEqual(Exit.void)
+          const received = concat(c.chunks)
+          expect(received.length).toBe(size)
+          expect(received.every((byte) => byte === tag.charCodeAt(0))).toBe(true)
+        }
       }).pipe(provideRuntime))
 
     it.scopedLive("the writer may be taken before run; its writes wait until a connection is open", () =>

@@ -43,7 +43,7 @@ import * as TcpStream from "../TcpStream.js"
 import * as UnixStream from "../UnixStream.js"
 import * as Waker from "../Waker.js"
 import * as readSlab from "./readSlab.js"
-import type { ReadSlab } from "./readSlab.js"
+import type { ReadSlab, SlabRead } from "./readSlab.js"
 
 /**
  * What the adapter needs of a connected stream socket (`TcpStream` and `UnixStream` both are one).
@@ -52,8 +52,8 @@ import type { ReadSlab } from "./readSlab.js"
  */
 export interface Connection<IE = unknown> {
   readonly read: (buffer: Uint8Array) => Effect.Effect<number, IE>
-  /** A read into the slab's next region, reusable: each run reads anew. Our streams have it; else `read` + a copy. */
-  readonly readSlab?: ((slab: ReadSlab) => Effect.Effect<number, IE>) | undefined
+  /** A reusable read into the slab's next region; each run makes its own. Our streams have it; else `read` + a copy. */
+  readonly readSlab?: ((slab: ReadSlab) => SlabRead<IE>) | undefined
   readonly writeAll: (bytes: Uint8Array) => Effect.Effect<void, IE>
   readonly shutdown: (how: "read" | "write" | "both") => Effect.Effect<void, IE>
   /** One non-blocking send: bytes sent, or -errno (-EAGAIN with `waker` parked for writable). */
@@ -201,16 +201,15 @@ const readBufferSize = (options: Options | undefined): number => {
 
 /**
  * A run's read and how the `n` bytes it read become the handler's chunk. Our streams read into the thread's shared
- * slab, and a chunk is a view of its region (no copy); another connection reads into one reused buffer, and a chunk
- * is a copy.
+ * slab, and a chunk is a view of its region (no copy), taken by the read itself; another connection reads into one
+ * reused buffer of the run, and a chunk is a copy.
  */
 const reader = (
   conn: Connection,
   bufferSize: number
 ): { readonly read: Effect.Effect<number, unknown>; readonly chunk: (n: number) => Uint8Array } => {
   if (conn.readSlab !== undefined) {
-    const slab = readSlab.shared(bufferSize)
-    return { read: conn.readSlab(slab), chunk: (n) => slab.take(n) }
+    return conn.readSlab(readSlab.shared(bufferSize))
   }
   const buffer = new Uint8Array(bufferSize)
   return { read: conn.read(buffer), chunk: (n) => buffer.slice(0, n) }

@@ -32,7 +32,7 @@ import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import * as poll from "./poll.js"
 import * as reactor from "./reactor.js"
-import type { ReadSlab } from "./readSlab.js"
+import type { ReadSlab, SlabRead } from "./readSlab.js"
 import * as socketAddress from "./socketAddress.js"
 import { EAGAIN, EBADF, EINPROGRESS, EINVAL, ENOTCONN, EPIPE, Source } from "./source.js"
 
@@ -42,6 +42,7 @@ export type Family = 1 | 4 | 6
 const constants = binding.constants
 
 const readWrite = (interest.READABLE | interest.WRITABLE) as Interest
+const empty: Uint8Array = new Uint8Array(0)
 
 /**
  * Registers a fresh (or adopted) fd, closing it when `owned` is set and registering fails. Throws an `IoError`.
@@ -138,13 +139,27 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     return this.source.io("readable", () => binding.recv(fd, buffer, 0, buffer.length), "recv", 0, buffer.length)
   }
 
-  /** A reusable read into `slab`'s next region (the adapters' reads); `slab.take(n)` is the chunk. @internal */
-  readSlab(slab: ReadSlab): Effect.Effect<number, IoError> {
+  /**
+   * A reusable read into `slab`'s next region (the adapters' reads). The recv and the `take` of its chunk are one
+   * synchronous call: the region is never free for another read while its bytes are unclaimed. @internal
+   */
+  readSlab(slab: ReadSlab): SlabRead<IoError> {
     const fd = this.source.fd
-    return this.source.io("readable", () => {
+    let chunk = empty
+    const read = this.source.io("readable", () => {
       const region = slab.region() // first: a new slab starts at offset 0
-      return binding.recv(fd, region, slab.offset, slab.size)
+      const n = binding.recv(fd, region, slab.offset, slab.size)
+      if (n > 0) chunk = slab.take(n)
+      return n
     }, "recv", 0, slab.size)
+    return {
+      read,
+      chunk: () => {
+        const taken = chunk
+        chunk = empty
+        return taken
+      }
+    }
   }
 
   write(bytes: Uint8Array): Effect.Effect<number, IoError> {
