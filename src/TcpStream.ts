@@ -28,6 +28,11 @@ import type { Waker } from "./Waker.js"
  * with `Unsupported`.
  *
  * - `read(buffer)`: bytes read into `buffer`; 0 is end of stream (or an empty `buffer`).
+ * - `readChunk(maxBytes)`: the next bytes (at most `maxBytes`, default 64 KiB) as a new chunk; empty at end of stream.
+ *   No buffer to manage and no copy: chunks are views into a slab that the thread's streams read into one after
+ *   another (`maxBytes * 4` bytes each, not zero-filled), as Node's pooled Buffers are. A chunk kept alive keeps its
+ *   slab alive: `slice` the ones you keep for long. The Effect is built once per stream and `maxBytes`, so a read loop
+ *   allocates only its chunks.
  * - `write(bytes)`: bytes written, possibly fewer than `bytes.length`; `writeAll` writes them all.
  * - `shutdown(how)`: half-close; `"write"` sends FIN, and the peer reads end of stream.
  * - `pollRead` / `pollWrite` (the future face): a count `>= 0`, `-EAGAIN` when pending (the waker is parked on the
@@ -49,6 +54,16 @@ import type { Waker } from "./Waker.js"
  *     const n = yield* stream.read(buffer)
  *     yield* stream.writeAll(buffer.subarray(0, n))
  *   })
+ *
+ * // Echo until end of stream, with no buffer of its own.
+ * const echo = (stream: TcpStream.TcpStream) => {
+ *   let open = true
+ *   const step = Effect.flatMap(stream.readChunk(), (chunk) => {
+ *     open = chunk.length > 0
+ *     return stream.writeAll(chunk)
+ *   })
+ *   return Effect.whileLoop({ while: () => open, body: () => step, step: () => {} })
+ * }
  * ```
  *
  * @since 0.1.0
@@ -60,6 +75,7 @@ export interface TcpStream {
   readonly remoteAddress: SocketAddress
   readonly closed: boolean
   read(buffer: Uint8Array): Effect.Effect<number, IoError>
+  readChunk(maxBytes?: number): Effect.Effect<Uint8Array, IoError>
   write(bytes: Uint8Array): Effect.Effect<number, IoError>
   writeAll(bytes: Uint8Array): Effect.Effect<void, IoError>
   shutdown(how: "read" | "write" | "both"): Effect.Effect<void, IoError>

@@ -42,8 +42,6 @@ import type { Reactor } from "../Reactor.js"
 import * as TcpStream from "../TcpStream.js"
 import * as UnixStream from "../UnixStream.js"
 import * as Waker from "../Waker.js"
-import * as readSlab from "./readSlab.js"
-import type { ReadSlab, SlabRead } from "./readSlab.js"
 
 /**
  * What the adapter needs of a connected stream socket (`TcpStream` and `UnixStream` both are one).
@@ -52,8 +50,8 @@ import type { ReadSlab, SlabRead } from "./readSlab.js"
  */
 export interface Connection<IE = unknown> {
   readonly read: (buffer: Uint8Array) => Effect.Effect<number, IE>
-  /** A reusable read into the slab's next region; each run makes its own. Our streams have it; else `read` + a copy. */
-  readonly readSlab?: ((slab: ReadSlab) => SlabRead<IE>) | undefined
+  /** The next bytes as a view into the thread's read slab (empty at EOF). Our streams have it; else `read` + a copy. */
+  readonly readChunk?: ((maxBytes: number) => Effect.Effect<Uint8Array, IE>) | undefined
   readonly writeAll: (bytes: Uint8Array) => Effect.Effect<void, IE>
   readonly shutdown: (how: "read" | "write" | "both") => Effect.Effect<void, IE>
   /** One non-blocking send: bytes sent, or -errno (-EAGAIN with `waker` parked for writable). */
@@ -200,19 +198,13 @@ const readBufferSize = (options: Options | undefined): number => {
 }
 
 /**
- * A run's read and how the `n` bytes it read become the handler's chunk. Our streams read into the thread's shared
- * slab, and a chunk is a view of its region (no copy), taken by the read itself; another connection reads into one
- * reused buffer of the run, and a chunk is a copy.
+ * A run's read: the next chunk, empty at EOF. Our streams read into the thread's shared slab, and a chunk is a view
+ * of its region (no copy); another connection reads into one buffer of the run, and a chunk is a copy.
  */
-const reader = (
-  conn: Connection,
-  bufferSize: number
-): { readonly read: Effect.Effect<number, unknown>; readonly chunk: (n: number) => Uint8Array } => {
-  if (conn.readSlab !== undefined) {
-    return conn.readSlab(readSlab.shared(bufferSize))
-  }
+const reader = (conn: Connection, bufferSize: number): Effect.Effect<Uint8Array, unknown> => {
+  if (conn.readChunk !== undefined) return conn.readChunk(bufferSize)
   const buffer = new Uint8Array(bufferSize)
-  return { read: conn.read(buffer), chunk: (n) => buffer.slice(0, n) }
+  return Effect.map(conn.read(buffer), (n) => buffer.slice(0, n))
 }
 
 /**
@@ -271,11 +263,11 @@ export const unsafeFromConnection = <RO>(
         const runFork = yield* Effect.provideService(FiberSet.runtime(fiberSet)<R>(), Connection, conn)
         const done = fiberSet.deferred as Deferred.Deferred<void, E | Socket.SocketError>
         // One effect value per run, reused for every read: a description that reads anew each time it runs.
-        const { read, chunk } = reader(conn, bufferSize)
+        const read = reader(conn, bufferSize)
         const fork = runFork as (effect: Effect.Effect<unknown, unknown, any>) => unknown
-        const onRead = (n: number): Effect.Effect<void, unknown> => {
-          if (n === 0) return Effect.void
-          const result = handler(chunk(n))
+        const onRead = (chunk: Uint8Array): Effect.Effect<void, unknown> => {
+          if (chunk.length === 0) return Effect.void
+          const result = handler(chunk)
           if (result !== undefined && Effect.isEffect(result)) runHandlerEffect(result, fork)
           return step
         }

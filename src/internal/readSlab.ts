@@ -1,21 +1,17 @@
 /**
- * Where a socket adapter reads its chunks: consecutive regions of a slab, handed out as views (no copy per read).
- * One slab serves every connection of the thread (`shared`): a read takes its region, reads and hands its chunk out
- * before any other read runs, so the connections' chunks simply follow each other in it.
+ * Where `readChunk` (and so the socket adapters) reads: consecutive regions of a slab, handed out as views (no copy
+ * per read). One slab per read size serves every stream of the thread (`shared`): a read takes its region, reads and
+ * hands its chunk out before any other read runs, so the streams' chunks simply follow each other in it.
  *
  * A read asks for `size` bytes at the slab's current offset; the `n` bytes it got become the next chunk, a view of
- * `[offset, offset + n)`, and the offset moves past them. The syscall and `take` must run in one synchronous call
- * (see `SlabRead`): a fiber may yield between any two steps of an Effect, and a read of another connection in that
- * gap would land in the same region. When less than `size` is left, a new slab is taken. Slabs
- * are allocated without zero-filling (`Buffer.allocUnsafeSlow`): the kernel writes every byte a chunk shows. A chunk
- * kept keeps its slab (`slabReads * size` bytes) alive, as a pooled Node Buffer keeps its pool: copy it to keep it
- * alone.
+ * `[offset, offset + n)`, and the offset moves past them. The syscall and `take` must run in one synchronous call: a
+ * fiber may yield between any two steps of an Effect, and a read of another stream in that gap would land in the
+ * same region. When less than `size` is left, a new slab is taken. Slabs are allocated without zero-filling
+ * (`Buffer.allocUnsafeSlow`): the kernel writes every byte a chunk shows. A chunk kept keeps its slab
+ * (`slabReads * size` bytes) alive, as a pooled Node Buffer keeps its pool: copy it to keep it alone.
  *
  * @internal
  */
-import type * as Effect from "effect/Effect"
-
-/** @internal */
 export class ReadSlab {
   private slab: Uint8Array
   private position = 0
@@ -48,17 +44,6 @@ export class ReadSlab {
     const bytes = Buffer.allocUnsafeSlow(this.size * this.slabReads)
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
-}
-
-/**
- * A reusable read of one connection into a slab: `read` does the syscall and takes the chunk in the same call;
- * `chunk()` hands over the chunk of the latest read that got bytes (once: it lets go of it).
- *
- * @internal
- */
-export interface SlabRead<E> {
-  readonly read: Effect.Effect<number, E>
-  readonly chunk: () => Uint8Array
 }
 
 const slabs = new Map<number, ReadSlab>()

@@ -50,7 +50,9 @@ const HUNG_UP = 2
 
 type AfterWouldBlock = typeof PARKED | typeof DEREGISTERED | typeof HUNG_UP
 
-type Resume = (effect: Effect.Effect<number, IoError>) => void
+type Resume<A> = (effect: Effect.Effect<A, IoError>) => void
+
+const count = (n: number): number => n
 
 /** The running fiber, read the way `Fiber.getCurrentFiber` does but without its `Option`. */
 const currentFiberKey = "effect/FiberCurrent"
@@ -62,8 +64,8 @@ const currentFiber = (): Fiber.RuntimeFiber<unknown, unknown> | undefined =>
  * so a parked read allocates no waker; a second concurrent waiter on the same direction gets a waker of its own.
  */
 class Slot {
-  resume: Resume | undefined = undefined
-  op: Operation | undefined = undefined
+  resume: Resume<unknown> | undefined = undefined
+  op: Operation<unknown> | undefined = undefined
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   /** Fibers that already carry this slot's end-of-fiber observer (one each, however often they park). */
   readonly observed = new WeakSet<Fiber.RuntimeFiber<unknown, unknown>>()
@@ -86,10 +88,10 @@ class Slot {
  * read loop reuses one `read(buffer)` Effect). `wait` is the common wait, without a canceler; `contended` the wait of
  * a second fiber on the same direction, with one. @internal
  */
-export class Operation {
-  readonly effect: Effect.Effect<number, IoError>
-  readonly wait: Effect.Effect<number, IoError>
-  readonly contended: Effect.Effect<number, IoError>
+export class Operation<A = number> {
+  readonly effect: Effect.Effect<A, IoError>
+  readonly wait: Effect.Effect<A, IoError>
+  readonly contended: Effect.Effect<A, IoError>
 
   constructor(
     readonly source: Source,
@@ -97,11 +99,12 @@ export class Operation {
     readonly attempt: () => number,
     readonly syscall: string,
     readonly hangUp: number,
-    readonly requested: number
+    readonly requested: number,
+    readonly value: (n: number) => A
   ) {
     this.effect = Effect.suspend(() => source.step(this))
-    this.wait = unsafeAsyncNoCanceler<number, IoError>((resume) => source.park(this, resume))
-    this.contended = Effect.async<number, IoError>((resume) => source.parkContended(this, resume))
+    this.wait = unsafeAsyncNoCanceler<A, IoError>((resume) => source.park(this, resume))
+    this.contended = Effect.async<A, IoError>((resume) => source.parkContended(this, resume))
   }
 }
 
@@ -205,11 +208,26 @@ export class Source {
     hangUp: number,
     requested: number
   ): Effect.Effect<number, IoError> {
-    return new Operation(this, direction, attempt, syscall, hangUp, requested).effect
+    return new Operation(this, direction, attempt, syscall, hangUp, requested, count).effect
+  }
+
+  /**
+   * `io` that succeeds with `value(n)` instead of the count: `value` runs in the same call as the syscall, with
+   * nothing in between (a fiber may yield between two steps of an Effect, but not inside one).
+   */
+  ioWith<A>(
+    direction: "readable" | "writable",
+    attempt: () => number,
+    syscall: string,
+    hangUp: number,
+    requested: number,
+    value: (n: number) => A
+  ): Effect.Effect<A, IoError> {
+    return new Operation(this, direction, attempt, syscall, hangUp, requested, value).effect
   }
 
   /** @internal */
-  step(op: Operation): Effect.Effect<number, IoError> {
+  step<A>(op: Operation<A>): Effect.Effect<A, IoError> {
     if (this.isClosed) return Effect.fail(ioError.closed(op.syscall))
     const direction = op.direction
     // Byte streams (requested > 0) look at the cached readiness first; datagrams and arbitrary fds always try first.
@@ -217,7 +235,7 @@ export class Source {
     const n = op.attempt()
     if (n >= 0) {
       this.transferred(direction, n, op.requested)
-      return Effect.succeed(n)
+      return Effect.succeed(op.value(n))
     }
     if (n !== -EAGAIN) return Effect.fail(ioError.fromErrno(n, op.syscall))
     return op.wait
@@ -229,13 +247,13 @@ export class Source {
    * resumes, so its fiber ends; the observer that fiber carries takes the waker back then. A second fiber waiting on
    * the same direction is sent to `op.contended`. @internal
    */
-  park(op: Operation, resume: Resume): void {
+  park<A>(op: Operation<A>, resume: Resume<A>): void {
     const direction = op.direction
     const slot = direction === "readable" ? (this.readSlot ??= new Slot()) : (this.writeSlot ??= new Slot())
     const fiber = currentFiber()
     if (slot.resume !== undefined || fiber === undefined) return resume(op.contended)
-    slot.resume = resume
-    slot.op = op
+    slot.resume = resume as Resume<unknown>
+    slot.op = op as Operation<unknown>
     slot.fiber = fiber
     if (!slot.observed.has(fiber)) {
       slot.observed.add(fiber)
@@ -248,7 +266,7 @@ export class Source {
   }
 
   /** The wait of a second fiber on one direction: a waker of its own, taken back by a canceler. @internal */
-  parkContended(op: Operation, resume: Resume): void | Effect.Effect<void> {
+  parkContended<A>(op: Operation<A>, resume: Resume<A>): void | Effect.Effect<void> {
     const direction = op.direction
     const w = waker.make(() => resume(op.effect))
     const state = this.afterWouldBlock(direction, w)
@@ -257,11 +275,11 @@ export class Source {
     resume(this.final(state, op))
   }
 
-  private final(state: AfterWouldBlock, op: Operation): Effect.Effect<number, IoError> {
+  private final<A>(state: AfterWouldBlock, op: Operation<A>): Effect.Effect<A, IoError> {
     return state === DEREGISTERED
       ? Effect.fail(ioError.closed(op.syscall))
       : op.hangUp >= 0
-      ? Effect.succeed(op.hangUp)
+      ? Effect.succeed(op.value(op.hangUp))
       : Effect.fail(ioError.fromErrno(op.hangUp, op.syscall))
   }
 

@@ -32,7 +32,7 @@ import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import * as poll from "./poll.js"
 import * as reactor from "./reactor.js"
-import type { ReadSlab, SlabRead } from "./readSlab.js"
+import * as readSlab from "./readSlab.js"
 import * as socketAddress from "./socketAddress.js"
 import { EAGAIN, EBADF, EINPROGRESS, EINVAL, ENOTCONN, EPIPE, Source } from "./source.js"
 
@@ -105,6 +105,9 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
   private remote: SocketAddress | undefined = undefined
   /** Set while a listener owns this connection (`connections`), so it forgets the socket once closed. */
   owner: Set<StreamSocket> | undefined = undefined
+  // The latest readChunk Effect, reused while its maxBytes is asked again (a read loop builds it once).
+  private chunkRead: { readonly maxBytes: number; readonly effect: Effect.Effect<Uint8Array, IoError> } | undefined =
+    undefined
 
   constructor(readonly source: Source, readonly family: Family) {}
 
@@ -139,27 +142,21 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     return this.source.io("readable", () => binding.recv(fd, buffer, 0, buffer.length), "recv", 0, buffer.length)
   }
 
-  /**
-   * A reusable read into `slab`'s next region (the adapters' reads). The recv and the `take` of its chunk are one
-   * synchronous call: the region is never free for another read while its bytes are unclaimed. @internal
-   */
-  readSlab(slab: ReadSlab): SlabRead<IoError> {
+  readChunk(maxBytes: number = 65536): Effect.Effect<Uint8Array, IoError> {
+    const cached = this.chunkRead
+    if (cached !== undefined && cached.maxBytes === maxBytes) return cached.effect
+    const invalid = address.checkCount(maxBytes, "maxBytes", "recv", 1)
+    if (invalid !== undefined) return Effect.fail(invalid)
+    const slab = readSlab.shared(maxBytes)
     const fd = this.source.fd
-    let chunk = empty
-    const read = this.source.io("readable", () => {
+    // The recv and the `take` of its chunk run in one step (ioWith): the region is never free for another stream's
+    // read while its bytes are unclaimed.
+    const effect = this.source.ioWith("readable", () => {
       const region = slab.region() // first: a new slab starts at offset 0
-      const n = binding.recv(fd, region, slab.offset, slab.size)
-      if (n > 0) chunk = slab.take(n)
-      return n
-    }, "recv", 0, slab.size)
-    return {
-      read,
-      chunk: () => {
-        const taken = chunk
-        chunk = empty
-        return taken
-      }
-    }
+      return binding.recv(fd, region, slab.offset, maxBytes)
+    }, "recv", 0, maxBytes, (n) => n > 0 ? slab.take(n) : empty)
+    this.chunkRead = { maxBytes, effect }
+    return effect
   }
 
   write(bytes: Uint8Array): Effect.Effect<number, IoError> {
