@@ -69,6 +69,8 @@ class Slot {
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   /** Fibers that already carry this slot's end-of-fiber observer (one each, however often they park). */
   readonly observed = new WeakSet<Fiber.RuntimeFiber<unknown, unknown>>()
+  /** The fiber that parked here last, which is in `observed`: a read loop's fiber skips the WeakSet lookup. */
+  lastObserved: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   readonly waker: Waker = waker.make(() => {
     const resume = this.resume
     const op = this.op
@@ -255,9 +257,12 @@ export class Source {
     slot.resume = resume as Resume<unknown>
     slot.op = op as Operation<unknown>
     slot.fiber = fiber
-    if (!slot.observed.has(fiber)) {
-      slot.observed.add(fiber)
-      fiber.addObserver(() => this.fiberEnded(slot, fiber))
+    if (slot.lastObserved !== fiber) {
+      if (!slot.observed.has(fiber)) {
+        slot.observed.add(fiber)
+        fiber.addObserver(() => this.fiberEnded(slot, fiber))
+      }
+      slot.lastObserved = fiber
     }
     const state = this.afterWouldBlock(direction, slot.waker)
     if (state === PARKED) return
