@@ -1,17 +1,20 @@
 /**
  * Echo benchmark: node:net, @effect/platform-node and our three APIs serving the same echo
- * workload in one run, so the ratios between them hold for one machine at one time.
+ * workload in one run, so the ratios between them hold for one machine at one time. A C epoll
+ * server (`bench/echo.c`) runs alongside as the ceiling: what this machine and this load
+ * generator allow a server with nothing between a readiness event and its syscalls.
  *
  * For each cell (connections × message size) and each API, in a fresh pair of processes:
- * `bench/echo-server.ts --api <api>` pinned to CPU 0 and the load generator `bench/load.c` pinned to CPU 1
- * (taskset(1)), so the server has one core to itself and the load generator cannot steal it. The
+ * `bench/echo-server.ts --api <api>` (or `bench/echo.c`) pinned to CPU 0 and the load generator
+ * `bench/load.c` pinned to CPU 1 (taskset(1)), so the server has one core to itself and the load
+ * generator cannot steal it. The
  * load generator reports requests/s and p50/p99 latency; the server's peak RSS is its VmHWM
  * (proc(5)) read just before SIGTERM. The APIs run interleaved within a cell, their order rotated
  * each round, and each figure is the median over rounds (RSS: the largest), so a slow spell of the
  * machine lands on every API alike rather than on one.
  *
- * The server is bundled with esbuild first and runs as plain JavaScript (see `bundle`); the load generator is
- * compiled with the C compiler the addon's build needs anyway.
+ * The server is bundled with esbuild first and runs as plain JavaScript (see `bundle`); the load generator and the C
+ * server are compiled with the C compiler the addon's build needs anyway.
  *
  * The figures are printed and written to bench/results.md between the echo markers.
  *
@@ -28,10 +31,11 @@ import { parseArgs } from "node:util"
 import { bundle, compile } from "./internal/bundle.js"
 import { machine, positive, resultsPath, writeSection } from "./internal/results.js"
 
-const allApis = ["net", "platform-node", "future", "future-integrated", "effect", "platform"] as const
+const allApis = ["c", "net", "platform-node", "future", "future-integrated", "effect", "platform"] as const
 type Api = (typeof allApis)[number]
 
 const labels: Record<Api, string> = {
+  c: "C epoll (ceiling)",
   net: "node:net",
   "platform-node": "@effect/platform-node",
   future: "future (dedicated)",
@@ -225,10 +229,14 @@ interface LoadReport {
 }
 
 let serverCommand: ReadonlyArray<string> = []
+let cServerCommand: ReadonlyArray<string> = []
 let loadCommand: ReadonlyArray<string> = []
 
 const measure = async (api: Api, conns: number, size: number): Promise<Measurement> => {
-  const server = launch(0, serverCommand, ["--api", api, "--port", String(await freePort())])
+  const free = String(await freePort())
+  const server = api === "c"
+    ? launch(0, cServerCommand, ["--port", free])
+    : launch(0, serverCommand, ["--api", api, "--port", free])
   try {
     const [, port] = await waitFor(server, /^listening (\d+)$/m, 30_000)
     const pid = server.child.pid!
@@ -359,6 +367,7 @@ const main = async (): Promise<void> => {
   if (Os.availableParallelism() < 2) throw new Error("needs 2 CPUs: the server on CPU 0, the load generator on CPU 1")
   serverCommand = [process.execPath, bundle("bench/echo-server.ts")]
   loadCommand = [compile("bench/load.c")]
+  cServerCommand = [compile("bench/echo.c")]
   const samples = new Map<string, Array<Measurement>>()
   const failures = new Map<string, string>()
   let otherCpuMax = 0
@@ -498,7 +507,7 @@ const main = async (): Promise<void> => {
     )
   }
   if (apis.includes("net") && connCounts.includes(1000)) {
-    const ours = apis.filter((api) => api !== "net" && api !== "platform-node")
+    const ours = apis.filter((api) => api !== "c" && api !== "net" && api !== "platform-node")
     check(
       "peak RSS at 1000 connections below node:net's",
       ours.flatMap((api) =>
@@ -509,6 +518,10 @@ const main = async (): Promise<void> => {
         })
       )
     )
+  }
+  if (apis.includes("c") && apis.includes("net")) {
+    const ceiling = goalCells.map(({ conns, size }) => `${conns}×${sizeLabel(size)} ${times(ratio("c", "net", conns, size))}`)
+    goalLines.push(`- for reference, ${labels.c} against node:net: ${ceiling.join("; ")}`)
   }
   console.log("")
   for (const line of goalLines) console.log(line)

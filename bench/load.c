@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "options.h"
+
 #define BUCKETS_PER_OCTAVE 32
 #define MAX_BUCKET (32 * BUCKETS_PER_OCTAVE)
 #define IN_FLIGHT 128
@@ -81,28 +83,6 @@ static double quantile(double q) {
     }
   }
   return max_us;
-}
-
-// A number option in [min, max]; exits with a message naming the option otherwise.
-static double option(int argc, char** argv, const char* name, const char* fallback, double min, double max) {
-  const char* text = fallback;
-  for (int i = 1; i + 1 < argc; i++) {
-    if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i] + 2, name) == 0) text = argv[i + 1];
-  }
-  char* end = NULL;
-  double value = text == NULL ? NAN : strtod(text, &end);
-  if (text == NULL || end == text || *end != '\0' || !(value >= min && value <= max)) {
-    fprintf(stderr, "--%s must be a number in [%g, %g], got %s\n", name, min, max, text == NULL ? "nothing" : text);
-    exit(1);
-  }
-  return value;
-}
-
-static const char* string_option(int argc, char** argv, const char* name, const char* fallback) {
-  for (int i = 1; i + 1 < argc; i++) {
-    if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i] + 2, name) == 0) return argv[i + 1];
-  }
-  return fallback;
 }
 
 static int epfd;
