@@ -540,7 +540,7 @@ const main = async (): Promise<void> => {
       `- Command: \`${command.join(" ")}\``,
       `- Workload: the load generator (\`bench/load.c\`) opens N connections to 127.0.0.1, each sending a message of ` +
         `the given size and waiting for all of it to come back before sending the next (ping-pong). Server ` +
-        `(\`bench/echo-server.ts\`) ` +
+        `(\`bench/echo-server.ts\`; \`bench/echo.c\` for the C ceiling) ` +
         `pinned to CPU 0, load generator to CPU 1, a fresh pair of processes per measurement; ${warmup} s warm-up, ` +
         `${seconds} s measured, ${rounds} round(s) with the API order rotated, median reported (peak RSS: the ` +
         `largest VmHWM). Latency is per message, send to last byte back. Server µs/req: the server's CPU time ` +
