@@ -34,7 +34,12 @@ const template = ((): { readonly Primitive: PrimitiveClass; readonly blockingOn:
   // no interruption region around it). The parameter is used so that a minifier keeps it.
   const lazy = Effect.async<never>((resume) => void resume) as unknown as { readonly commit?: unknown }
   if (typeof lazy.commit !== "function") return undefined
-  const primitive = (lazy.commit as () => unknown).call(lazy) as Partial<AsyncPrimitive> | undefined
+  let primitive: Partial<AsyncPrimitive> | undefined
+  try {
+    primitive = (lazy.commit as () => unknown).call(lazy) as Partial<AsyncPrimitive> | undefined
+  } catch {
+    return undefined
+  }
   if (
     primitive === undefined || primitive === null || primitive._op !== "Async" ||
     typeof primitive.effect_instruction_i0 !== "function" || !Effect.isEffect(primitive)
