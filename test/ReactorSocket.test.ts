@@ -136,6 +136,29 @@ const connect = (options: ReactorSocket.NetConnectOptions) =>
 const provideRuntime = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   self.pipe(Effect.timeout("10 seconds"), Effect.provide(Runtime.layer))
 
+/** A socket to the transport's listener, a collecting run on it, and the peer it reached, once the run is open. */
+const openRun = (transport: Transport) =>
+  Effect.gen(function*() {
+    const { accept, options } = yield* transport.listen
+    const socket = yield* ReactorSocket.makeNet(options)
+    const c = yield* collector
+    const run = yield* Effect.fork(socket.run(c.handler, { onOpen: c.onOpen }))
+    const peer = yield* accept
+    yield* Deferred.await(c.opened)
+    return { socket, c, run, peer }
+  })
+
+/** A socket to the transport's listener with its writer taken first, a run that ignores what it reads, and the peer. */
+const writerRun = (transport: Transport) =>
+  Effect.gen(function*() {
+    const { accept, options } = yield* transport.listen
+    const socket = yield* ReactorSocket.makeNet(options)
+    const write = yield* socket.writer
+    const run = yield* Effect.fork(socket.run(() => {}))
+    const peer = yield* accept
+    return { write, run, peer }
+  })
+
 for (const transport of transports) {
   describe(`ReactorSocket over ${transport.name}`, () => {
     it.scopedLive("each run opens a fresh connection", () =>
@@ -229,12 +252,7 @@ for (const transport of transports) {
 
     it.scopedLive("closing the writer's scope half-closes: the peer reads EOF and can still answer", () =>
       Effect.gen(function*() {
-        const { accept, options } = yield* transport.listen
-        const socket = yield* ReactorSocket.makeNet(options)
-        const c = yield* collector
-        const run = yield* Effect.fork(socket.run(c.handler, { onOpen: c.onOpen }))
-        const peer = yield* accept
-        yield* Deferred.await(c.opened)
+        const { c, peer, run, socket } = yield* openRun(transport)
         yield* Effect.scoped(Effect.flatMap(socket.writer, (write) => write("ping")))
         expect(decoder.decode(yield* readToEnd(peer))).toBe("ping")
         yield* peer.writeAll(bytes("pong"))
@@ -280,13 +298,8 @@ for (const transport of transports) {
 
     it.scopedLive("writing a CloseEvent closes the connection and ends run with a Close error", () =>
       Effect.gen(function*() {
-        const { accept, options } = yield* transport.listen
-        const socket = yield* ReactorSocket.makeNet(options)
+        const { peer, run, socket } = yield* openRun(transport)
         const write = yield* socket.writer
-        const c = yield* collector
-        const run = yield* Effect.fork(socket.run(c.handler, { onOpen: c.onOpen }))
-        const peer = yield* accept
-        yield* Deferred.await(c.opened)
         yield* write("last words")
         yield* write(new Socket.CloseEvent(4000, "done"))
         const failure = yield* Effect.flip(Fiber.join(run))
@@ -312,12 +325,7 @@ for (const transport of transports) {
 
     it.scopedLive("run is interruptible, and its connection is closed when it ends", () =>
       Effect.gen(function*() {
-        const { accept, options } = yield* transport.listen
-        const socket = yield* ReactorSocket.makeNet(options)
-        const c = yield* collector
-        const run = yield* Effect.fork(socket.run(c.handler, { onOpen: c.onOpen }))
-        const peer = yield* accept
-        yield* Deferred.await(c.opened)
+        const { peer, run } = yield* openRun(transport)
         const exit = yield* Fiber.interrupt(run)
         expect(Exit.isInterrupted(exit)).toBe(true)
         expect((yield* readToEnd(peer)).length).toBe(0)
@@ -359,11 +367,7 @@ for (const transport of transports) {
 
     it.scopedLive("concurrent writes are not interleaved", () =>
       Effect.gen(function*() {
-        const { accept, options } = yield* transport.listen
-        const socket = yield* ReactorSocket.makeNet(options)
-        const write = yield* socket.writer
-        const run = yield* Effect.fork(socket.run(() => {}))
-        const peer = yield* accept
+        const { peer, run, write } = yield* writerRun(transport)
         const size = 512 * 1024
         const blocks = [1, 2, 3, 4].map((n) => new Uint8Array(size).fill(n))
         const reading = yield* Effect.fork(readExactly(peer, size * blocks.length))
@@ -378,11 +382,7 @@ for (const transport of transports) {
 
     it.scopedLive("a write interrupted while it waits for its turn leaves the others in order", () =>
       Effect.gen(function*() {
-        const { accept, options } = yield* transport.listen
-        const socket = yield* ReactorSocket.makeNet(options)
-        const write = yield* socket.writer
-        const run = yield* Effect.fork(socket.run(() => {}))
-        const peer = yield* accept
+        const { peer, run, write } = yield* writerRun(transport)
         // The peer does not read yet: the first write fills the socket buffers and holds the connection.
         const big = new Uint8Array(8 * 1024 * 1024).fill(1)
         const first = yield* Effect.fork(write(big))
