@@ -5,8 +5,8 @@
  * closures (the proxy resume and the primitive's register) and a commit step, so that a register that resumes before
  * the runtime hands over its callback, or returns a canceler, works. A wait that never returns a canceler and always
  * resumes through the runtime's callback needs none of that: the runtime's own async primitive, built once, is enough.
- * `bench:wake` measures the difference at about 0.75 µs per wait (a fiber's wake-up costs 1.9 µs with `Effect.async`,
- * 1.2 µs with this), paid once per readiness event by every IO Effect that waits.
+ * `bench:wake` measures the difference at 0.6–0.75 µs per wait (a fiber's wake-up cost 1.9 and 2.4 µs with
+ * `Effect.async`, 1.2 and 1.9 µs with this, in two runs), paid once per readiness event by every IO Effect that waits.
  *
  * The primitive's class and fields are taken from what `Effect.async` itself builds in the installed `effect`, and
  * checked: if that shape ever changes, `unsafeAsyncNoCanceler` is plain `Effect.async` (`isFast` says which one runs,

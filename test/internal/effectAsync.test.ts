@@ -12,7 +12,7 @@ import { isFast, unsafeAsyncNoCanceler } from "../../src/internal/effectAsync.js
 describe("unsafeAsyncNoCanceler", () => {
   it("takes the fast path with the effect version in the lock", () => {
     // If an effect upgrade changes what Effect.async builds, this fails: the IO types would still work (on plain
-    // Effect.async) but every wait would be about 0.75 µs slower (bench:wake).
+    // Effect.async) but every wait would be 0.6–0.75 µs slower (bench:wake).
     expect(isFast).toBe(true)
   })
 
