@@ -119,6 +119,37 @@ static int begin(int i, const char* message, int size, double now) {
   return 1;
 }
 
+// After EPOLLOUT: sends more of connection i's message, and drops EPOLLOUT once all of it is out. 0 if the connection
+// failed.
+static int send_rest(int i, const char* message, int size) {
+  Conn* c = &conns[i];
+  ssize_t sent = send(c->fd, message + c->sent, (size_t)(size - c->sent), MSG_NOSIGNAL);
+  if (sent < 0 && errno != EAGAIN) {
+    fail(i);
+    return 0;
+  }
+  if (sent > 0) c->sent += (int)sent;
+  if (c->sent == size) watch(i, EPOLLIN, EPOLL_CTL_MOD);
+  return 1;
+}
+
+// After EPOLLIN: reads what came back of connection i's message into `inbox`. 1 once all of it is back, 0 while more
+// is to come, -1 if the connection failed (0 bytes is EOF: the server closed on us, which an echo server never does).
+static int receive(int i, char* inbox, size_t inbox_size, int size) {
+  Conn* c = &conns[i];
+  size_t want = (size_t)(size - c->received);
+  ssize_t got = recv(c->fd, inbox, want < inbox_size ? want : inbox_size, 0);
+  if (got > 0) {
+    c->received += (int)got;
+    return c->received == size;
+  }
+  if (got == 0 || errno != EAGAIN) {
+    fail(i);
+    return -1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const char* host = string_option(argc, argv, "host", "127.0.0.1");
   int port = (int)option(argc, argv, "port", NULL, 1, 65535);
@@ -210,23 +241,15 @@ int main(int argc, char** argv) {
         watch(i, c->sent < size ? EPOLLIN | EPOLLOUT : EPOLLIN, EPOLL_CTL_MOD);
         continue;
       }
-      if ((events[k].events & EPOLLOUT) != 0 && c->sent < size) {
-        ssize_t sent = send(c->fd, message + c->sent, (size_t)(size - c->sent), MSG_NOSIGNAL);
-        if (sent > 0) c->sent += (int)sent;
-        if (c->sent == size) watch(i, EPOLLIN, EPOLL_CTL_MOD);
+      if ((events[k].events & EPOLLOUT) != 0 && c->sent < size && !send_rest(i, message, size)) {
+        pending--;
+        admitted++;
+        continue;
       }
       if ((events[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
-        size_t want = (size_t)(size - c->received);
-        ssize_t got = recv(c->fd, inbox, want < inbox_size ? want : inbox_size, 0);
-        if (got > 0) {
-          c->received += (int)got;
-          if (c->received == size) {
-            c->echoed = 1;
-            pending--;
-            admitted++;
-          }
-        } else if (got == 0 || errno != EAGAIN) {
-          fail(i);
+        int back = receive(i, inbox, inbox_size, size);
+        if (back != 0) {
+          c->echoed = back > 0;
           pending--;
           admitted++;
         }
@@ -267,33 +290,18 @@ int main(int argc, char** argv) {
       Conn* c = &conns[i];
       if (c->fd < 0) continue;
       if ((events[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
-        size_t want = (size_t)(size - c->received);
-        ssize_t got = recv(c->fd, inbox, want < inbox_size ? want : inbox_size, 0);
-        if (got > 0) {
-          c->received += (int)got;
-          if (c->received == size) {
-            double t = now_ms();
-            if (measuring) {
-              requests++;
-              record((t - c->started_at) * 1000);
-            }
-            if (!begin(i, message, size, t)) continue;
+        int back = receive(i, inbox, inbox_size, size);
+        if (back < 0) continue;
+        if (back > 0) {
+          double t = now_ms();
+          if (measuring) {
+            requests++;
+            record((t - c->started_at) * 1000);
           }
-        } else if (got == 0 || errno != EAGAIN) {
-          // 0 is EOF: the server closed on us, which an echo server never does mid-run.
-          fail(i);
-          continue;
+          if (!begin(i, message, size, t)) continue;
         }
       }
-      if ((events[k].events & EPOLLOUT) != 0 && c->fd >= 0 && c->sent < size) {
-        ssize_t sent = send(c->fd, message + c->sent, (size_t)(size - c->sent), MSG_NOSIGNAL);
-        if (sent < 0 && errno != EAGAIN) {
-          fail(i);
-          continue;
-        }
-        if (sent > 0) c->sent += (int)sent;
-        if (c->sent == size) watch(i, EPOLLIN, EPOLL_CTL_MOD);
-      }
+      if ((events[k].events & EPOLLOUT) != 0 && c->fd >= 0 && c->sent < size) send_rest(i, message, size);
     }
     now = now_ms();
   }
