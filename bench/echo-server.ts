@@ -8,7 +8,7 @@
  * - `platform-node`: @effect/platform-node's NodeSocketServer, echoing via `socket.run` + `writer` (baseline);
  * - `future`: a hand-written SimpleFuture per connection on our executor (dedicated mode);
  * - `future-integrated`: the same futures, with the executor driven from Node's loop;
- * - `effect`: a fiber per connection looping `TcpStream.read` -> `writeAll`, under `Runtime.runMain`;
+ * - `effect`: a fiber per connection looping `TcpStream.read` -> `writeAll`, under `ReactorRuntime.runBlockingExit`;
  * - `platform`: our SocketServer adapter (src/ReactorSocketServer.ts) with the platform-node handler.
  *
  * Each implementation is imported only when chosen, so the baselines run without the others.

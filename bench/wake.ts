@@ -70,7 +70,7 @@ const section = [
   `- Machine: ${machine()}`,
   "- Command: `npm run bench:wake`",
   `- Workload: ${tasks} waiters park; a driver wakes them all, ${hops} times; CPU time per wake-up (µs), pinned to ` +
-  `one CPU, in dedicated mode (\`Runtime.runMain\`); median of ${rounds} rounds, kinds interleaved. No IO: this is ` +
+  `one CPU, in dedicated mode (\`ReactorRuntime.runBlockingExit\`); median of ${rounds} rounds, kinds interleaved. No IO: this is ` +
   "the executor's and Effect's own cost of one readiness event, the floor under the echo servers' per-request cost.",
   "",
   "| Waiter | µs per wake (median) | Min – max | Over the task |",

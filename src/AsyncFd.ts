@@ -24,7 +24,8 @@ import type * as Scope from "effect/Scope"
 import type { Interest } from "./Interest.js"
 import * as internal from "./internal/asyncFd.js"
 import type { IoError } from "./IoError.js"
-import type { Reactor, Readiness, Registration } from "./Reactor.js"
+import type { Readiness, Registration } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 
 /**
  * The type of `WouldBlock`.
@@ -128,7 +129,7 @@ export interface Options {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { AsyncFd, Interest, Runtime } from "effect-reactor"
+ * import { AsyncFd, Interest, ReactorRuntime } from "effect-reactor"
  *
  * // Reads what stdin has; O_NONBLOCK is set for the scope and cleared again at its end.
  * const readStdin = Effect.scoped(
@@ -136,13 +137,13 @@ export interface Options {
  *     AsyncFd.register(0, { interest: Interest.readable, nonBlocking: "set" }),
  *     (stdin) => stdin.read(new Uint8Array(256))
  *   )
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const register: (fd: number, options?: Options) => Effect.Effect<AsyncFd, IoError, Reactor | Scope.Scope> =
+export const register: (fd: number, options?: Options) => Effect.Effect<AsyncFd, IoError, ReactorRuntime | Scope.Scope> =
   internal.register
 
 /**
@@ -162,5 +163,5 @@ export const register: (fd: number, options?: Options) => Effect.Effect<AsyncFd,
  * @since 0.1.0
  * @category constructors
  */
-export const adopt: (fd: number, options?: Options) => Effect.Effect<AsyncFd, IoError, Reactor | Scope.Scope> =
+export const adopt: (fd: number, options?: Options) => Effect.Effect<AsyncFd, IoError, ReactorRuntime | Scope.Scope> =
   internal.adopt

@@ -2,15 +2,15 @@
  * The executor — our own scheduler. It keeps a run queue of tasks (spawned futures) and runs the
  * chapter's loop: poll the ready tasks (a budget per batch), turn the reactor (wait, dispatch
  * events to wakers), fire due timers, repeat. It is driven either from Node's event loop
- * (integrated, the default) or by owning the thread (dedicated: `blockOn`, `Runtime.runMain`).
+ * (integrated: `attach`, which `ReactorRuntime.layer` does) or by owning the thread (dedicated: `blockOn`,
+ * `ReactorRuntime.runBlockingExit`). Programs that do IO want `ReactorRuntime`, which wires this executor with its
+ * poller and reactor.
  *
  * @since 0.1.0
  */
 import type * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
-import type * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
 import * as internal from "./internal/executorService.js"
 import type * as Reactor from "./Reactor.js"
 import type { SimpleFuture } from "./SimpleFuture.js"
@@ -46,35 +46,16 @@ export const TypeId: unique symbol = internal.TypeId as TypeId
 export type TypeId = typeof TypeId
 
 /**
- * How the executor is driven: `"integrated"` hooks it to Node's event loop (the poller's fd
- * watched by libuv, one libuv timer for the nearest deadline), so Node's own IO, timers and
- * Promises keep running beside it and the process stays alive exactly while tasks wait on IO or
- * timers; `"dedicated"` leaves driving to `blockOn` / `Runtime.runMain`, which own the thread.
- *
- * @example
- * ```ts
- * import type { Executor } from "effect-reactor"
- *
- * const mode: Executor.Mode = "integrated"
- * ```
- *
- * @since 0.1.0
- * @category models
- */
-export type Mode = "integrated" | "dedicated"
-
-/**
  * Executor options.
  *
  * - `budget`: tasks polled per batch before IO and timers get a turn (default 128), so an
  *   always-ready task cannot starve them.
- * - `mode`: see `Mode` (default `"integrated"`).
  *
  * @example
  * ```ts
  * import type { Executor } from "effect-reactor"
  *
- * const options: Executor.Options = { budget: 64, mode: "dedicated" }
+ * const options: Executor.Options = { budget: 64 }
  * ```
  *
  * @since 0.1.0
@@ -82,7 +63,6 @@ export type Mode = "integrated" | "dedicated"
  */
 export interface Options {
   readonly budget?: number
-  readonly mode?: Mode
 }
 
 /**
@@ -156,10 +136,10 @@ export interface ExecutorHandle {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Executor, Runtime, SimpleFuture } from "effect-reactor"
+ * import { Executor, ReactorRuntime, SimpleFuture } from "effect-reactor"
  *
  * const program = Effect.flatMap(Executor.Executor, (executor) => executor.run(SimpleFuture.succeed("hi")))
- * Effect.runPromise(Effect.provide(program, Runtime.layer)).then(console.log) // "hi"
+ * Effect.runPromise(Effect.provide(program, ReactorRuntime.layer)).then(console.log) // "hi"
  * ```
  *
  * @since 0.1.0
@@ -207,63 +187,14 @@ export const unsafeMake: (options?: Options & { readonly reactor?: Reactor.React
   internal.unsafeMake
 
 /**
- * A scoped executor over the `Reactor` service; closing the scope closes it, cancelling every
- * task. Integrated with Node's loop unless `mode` is `"dedicated"`.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Executor } from "effect-reactor"
- *
- * const scoped = Executor.make({ budget: 64 })
- * ```
- *
- * @since 0.1.0
- * @category constructors
- */
-export const make: (options?: Options) => Effect.Effect<Executor, never, Reactor.Reactor | Scope.Scope> =
-  internal.make
-
-/**
- * The `Executor` layer, integrated with Node's loop.
- *
- * @example
- * ```ts
- * import { Layer } from "effect"
- * import { Executor, Poller, Reactor } from "effect-reactor"
- *
- * const live = Executor.layer.pipe(Layer.provideMerge(Reactor.layer), Layer.provideMerge(Poller.layer))
- * ```
- *
- * @since 0.1.0
- * @category layers
- */
-export const layer: Layer.Layer<Executor, never, Reactor.Reactor> = internal.layer
-
-/**
- * The `Executor` layer with options.
- *
- * @example
- * ```ts
- * import { Executor } from "effect-reactor"
- *
- * const fair = Executor.layerWith({ budget: 16 })
- * ```
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerWith: (options: Options) => Layer.Layer<Executor, never, Reactor.Reactor> = internal.layerWith
-
-/**
  * Runs `future` on the `Executor` service and waits for its result (`SimpleFuture.toEffect`).
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Executor, Runtime, SimpleFuture } from "effect-reactor"
+ * import { Executor, ReactorRuntime, SimpleFuture } from "effect-reactor"
  *
- * const program = Executor.run(SimpleFuture.succeed(1)).pipe(Effect.provide(Runtime.layer))
+ * const program = Executor.run(SimpleFuture.succeed(1)).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0

@@ -5,7 +5,7 @@
  * `Reactor` and `AsyncFd` refuse one with `Unsupported`. A `File` runs each operation (open, read and write at a
  * position, fsync, fstat, close) as a job on the thread pool instead; the job's completion comes back through an fd
  * registered with the reactor, so it wakes the waiting task's `Waker` (or resumes the waiting Effect) in both run
- * modes: integrated with Node's loop (`Runtime.layer`) and dedicated (`Executor.blockOn`, `Runtime.runMain`). Like
+ * modes: integrated with Node's loop (`ReactorRuntime.layer`) and dedicated (`Executor.blockOn`, `ReactorRuntime.runBlockingExit`). Like
  * every IO type here, it needs that reactor turning: a `Reactor` provided without an executor never delivers.
  *
  * Two faces, one file: Effects (`read`, `write`, `writeAll`, `readAll`, `sync`, `datasync`, `stat`, `close`) and
@@ -25,7 +25,7 @@ import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/file.js"
 import type { IoError } from "./IoError.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 import type { SimpleFuture } from "./SimpleFuture.js"
 
 /**
@@ -185,7 +185,7 @@ export interface File {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { File, Runtime } from "effect-reactor"
+ * import { File, ReactorRuntime } from "effect-reactor"
  *
  * const appendLine = (path: string, line: string) =>
  *   Effect.scoped(
@@ -194,13 +194,13 @@ export interface File {
  *       yield* file.writeAll(new TextEncoder().encode(line + "\n"))
  *       yield* file.datasync
  *     })
- *   ).pipe(Effect.provide(Runtime.layer))
+ *   ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const open: (path: string, options?: OpenOptions) => Effect.Effect<File, IoError, Reactor | Scope.Scope> =
+export const open: (path: string, options?: OpenOptions) => Effect.Effect<File, IoError, ReactorRuntime | Scope.Scope> =
   internal.open
 
 /**

@@ -19,7 +19,7 @@ import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as internal from "./internal/inotify.js"
 import type { IoError } from "./IoError.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 
 /**
  * A set of inotify bits (an unsigned 32-bit integer at run time): the events a watch wants and the flags that shape
@@ -293,16 +293,16 @@ export interface Inotify {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Inotify, Runtime } from "effect-reactor"
+ * import { Inotify, ReactorRuntime } from "effect-reactor"
  *
  * const nextBatch = Effect.scoped(Effect.gen(function*() {
  *   const inotify = yield* Inotify.make()
  *   yield* inotify.watch("/tmp", Inotify.combine(Inotify.Mask.create, Inotify.Mask.delete))
  *   return yield* inotify.read
- * })).pipe(Effect.provide(Runtime.layer))
+ * })).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: () => Effect.Effect<Inotify, IoError, Reactor | Scope.Scope> = internal.make
+export const make: () => Effect.Effect<Inotify, IoError, ReactorRuntime | Scope.Scope> = internal.make

@@ -14,7 +14,7 @@ import type * as Scope from "effect/Scope"
 import type { ChildProcess } from "node:child_process"
 import * as internal from "./internal/pidfd.js"
 import type { IoError } from "./IoError.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 
 /**
  * The process exited by itself, with `code` (0 to 255).
@@ -198,16 +198,16 @@ export interface Pidfd {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Pidfd, Runtime } from "effect-reactor"
+ * import { Pidfd, ReactorRuntime } from "effect-reactor"
  *
  * const waitFor = (pid: number) =>
- *   Effect.scoped(Effect.flatMap(Pidfd.open(pid), (pidfd) => pidfd.exit)).pipe(Effect.provide(Runtime.layer))
+ *   Effect.scoped(Effect.flatMap(Pidfd.open(pid), (pidfd) => pidfd.exit)).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const open: (pid: number) => Effect.Effect<Pidfd, IoError, Reactor | Scope.Scope> = internal.open
+export const open: (pid: number) => Effect.Effect<Pidfd, IoError, ReactorRuntime | Scope.Scope> = internal.open
 
 /**
  * Opens a pidfd for a child of `node:child_process`, for the current scope; its `exit` is right whether libuv reaps
@@ -218,16 +218,16 @@ export const open: (pid: number) => Effect.Effect<Pidfd, IoError, Reactor | Scop
  * ```ts
  * import { Effect } from "effect"
  * import { spawn } from "node:child_process"
- * import { Pidfd, Runtime } from "effect-reactor"
+ * import { Pidfd, ReactorRuntime } from "effect-reactor"
  *
  * const status = Effect.scoped(Effect.gen(function*() {
  *   const pidfd = yield* Pidfd.fromChildProcess(spawn("true"))
  *   return yield* pidfd.exit
- * })).pipe(Effect.provide(Runtime.layer))
+ * })).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromChildProcess: (child: ChildProcess) => Effect.Effect<Pidfd, IoError, Reactor | Scope.Scope> =
+export const fromChildProcess: (child: ChildProcess) => Effect.Effect<Pidfd, IoError, ReactorRuntime | Scope.Scope> =
   internal.fromChildProcess

@@ -28,7 +28,7 @@ import type * as Scope from "effect/Scope"
 import type { AsyncFd } from "./AsyncFd.js"
 import * as internal from "./internal/pty.js"
 import type { IoError } from "./IoError.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 
 /**
  * How the line discipline hands input to the reader: `"canonical"` a line at a time, `"raw"` byte by byte.
@@ -167,7 +167,7 @@ export interface Pty {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Pty, Runtime } from "effect-reactor"
+ * import { Pty, ReactorRuntime } from "effect-reactor"
  *
  * // A key typed into the controller is read from the terminal at once, without a newline.
  * const program = Effect.scoped(
@@ -178,13 +178,13 @@ export interface Pty {
  *     yield* pty.terminal.read(key)
  *     return String.fromCharCode(key[0]!) // "q"
  *   })
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const open: (options?: Options) => Effect.Effect<Pty, IoError, Reactor | Scope.Scope> = internal.open
+export const open: (options?: Options) => Effect.Effect<Pty, IoError, ReactorRuntime | Scope.Scope> = internal.open
 
 /**
  * Whether `fd` is a terminal (isatty(3)). Fails with `BadDescriptor` for an fd that is not open, `InvalidArgument`
@@ -243,7 +243,7 @@ export const getWindowSize: (fd: number) => Effect.Effect<WindowSize, IoError> =
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { AsyncFd, Interest, Pty, Runtime } from "effect-reactor"
+ * import { AsyncFd, Interest, Pty, ReactorRuntime } from "effect-reactor"
  *
  * // One keystroke from stdin, when it is a tty.
  * const keystroke = Effect.scoped(
@@ -254,7 +254,7 @@ export const getWindowSize: (fd: number) => Effect.Effect<WindowSize, IoError> =
  *     yield* stdin.read(key)
  *     return key[0]
  *   })
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0

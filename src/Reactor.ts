@@ -14,7 +14,6 @@
  */
 import type * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Interest } from "./Interest.js"
 import * as internal from "./internal/reactor.js"
@@ -161,6 +160,10 @@ export interface Registration {
  *   with `turn(0)`).
  * - `notify()`: wake a blocked `turn` (from a `Worker`, use `Poller.notifyFrom`).
  * - `registrations`: how many fds are registered.
+ * - `isDriven`: whether something turns it — Node's loop watching it (`watch`, which the executor's integrated mode
+ *   uses) or a loop inside `enterLoop()` / `leaveLoop()` (which `Executor.blockOn` brackets itself with; a loop of
+ *   your own that calls `turn` does the same). An Effect wait on a reactor that nothing drives could never wake, so
+ *   it dies at once with a message saying what to provide.
  * - `close()`: deregister everything (waking every waiter with `closed`) and stop watching. Idempotent. The poller
  *   belongs to whoever opened it and stays open.
  *
@@ -188,10 +191,13 @@ export interface Reactor {
   readonly backend: Poller.Backend
   readonly registrations: number
   readonly closed: boolean
+  readonly isDriven: boolean
   register(fd: number, interest: Interest): Registration
   turn(timeoutMs: number): number
   watch(onEvents: () => void): void
   unwatch(): void
+  enterLoop(): void
+  leaveLoop(): void
   notify(): void
   close(): void
 }
@@ -442,7 +448,8 @@ export const Reactor: Context.Tag<Reactor, Reactor> = internal.tag
 
 /**
  * Builds a reactor over a poller's synchronous handle, outside any scope: the caller must `close()` it (before
- * closing the poller). For dedicated loops and tests; Effect code uses `make` or `layer`.
+ * closing the poller). It is turned by hand (`turn`) or by an executor built over it (`Executor.unsafeMake({ reactor })`);
+ * the IO types run on the runtime's reactor instead (`ReactorRuntime.layer`).
  *
  * @example
  * ```ts
@@ -461,7 +468,8 @@ export const unsafeMake: (handle: Poller.PollerHandle, options?: Options) => Rea
 
 /**
  * A reactor over the `Poller` service, owned by the current scope: closing the scope closes the reactor (every
- * registration deregistered, every waiter woken). The finalizer is in place before the reactor exists.
+ * registration deregistered, every waiter woken). The finalizer is in place before the reactor exists. Like
+ * `unsafeMake`, it is turned by hand; `ReactorRuntime.layer` provides a reactor that its executor drives.
  *
  * @example
  * ```ts
@@ -480,24 +488,6 @@ export const unsafeMake: (handle: Poller.PollerHandle, options?: Options) => Rea
  * @category constructors
  */
 export const make: Effect.Effect<Reactor, never, Poller.Poller | Scope.Scope> = internal.make
-
-/**
- * A layer providing a `Reactor` over the `Poller` service, closed with the layer (before the poller, which it
- * depends on).
- *
- * @example
- * ```ts
- * import { Effect, Layer } from "effect"
- * import { Poller, Reactor } from "effect-reactor"
- *
- * const ReactorLive = Reactor.layer.pipe(Layer.provide(Poller.layer))
- * const program = Effect.map(Reactor.Reactor, (reactor) => reactor.registrations).pipe(Effect.provide(ReactorLive))
- * ```
- *
- * @since 0.1.0
- * @category layers
- */
-export const layer: Layer.Layer<Reactor, never, Poller.Poller> = internal.layer
 
 /**
  * Registers `fd` with the reactor for the current scope: closing the scope deregisters it (never failing, even when

@@ -25,7 +25,7 @@ import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/reactorSocket.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 import type { TcpStream } from "./TcpStream.js"
 import type { UnixStream } from "./UnixStream.js"
 
@@ -131,18 +131,18 @@ export interface Connection {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { ReactorSocket, Runtime } from "effect-reactor"
+ * import { ReactorSocket, ReactorRuntime } from "effect-reactor"
  *
  * const program = Effect.gen(function*() {
  *   const socket = yield* ReactorSocket.makeNet({ host: "127.0.0.1", port: 8080 })
  *   yield* socket.run((bytes) => console.log(bytes.length))
- * }).pipe(Effect.provide(Runtime.layer))
+ * }).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const makeNet: (options: NetConnectOptions) => Effect.Effect<Socket.Socket, Socket.SocketError, Reactor> =
+export const makeNet: (options: NetConnectOptions) => Effect.Effect<Socket.Socket, Socket.SocketError, ReactorRuntime> =
   internal.makeNet
 
 /**
@@ -191,22 +191,22 @@ export const makeNetChannel: <IE = never>(
   IE,
   void,
   unknown,
-  Reactor
+  ReactorRuntime
 > = internal.makeNetChannel
 
 /**
- * `makeNet` as a `Socket` layer: swap it for `NodeSocket.layerNet` and provide `Runtime.layer`.
+ * `makeNet` as a `Socket` layer: swap it for `NodeSocket.layerNet` and provide `ReactorRuntime.layer`.
  *
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { ReactorSocket, Runtime } from "effect-reactor"
+ * import { ReactorSocket, ReactorRuntime } from "effect-reactor"
  *
- * const SocketLive = ReactorSocket.layerNet({ host: "127.0.0.1", port: 8080 }).pipe(Layer.provide(Runtime.layer))
+ * const SocketLive = ReactorSocket.layerNet({ host: "127.0.0.1", port: 8080 }).pipe(Layer.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerNet: (options: NetConnectOptions) => Layer.Layer<Socket.Socket, Socket.SocketError, Reactor> =
+export const layerNet: (options: NetConnectOptions) => Layer.Layer<Socket.Socket, Socket.SocketError, ReactorRuntime> =
   internal.layerNet

@@ -16,7 +16,7 @@ import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/reactorSocketServer.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 
 /**
  * Where to listen on TCP: the fields of Node's `ServerOpts` and `ListenOptions` that apply here. `port` defaults to
@@ -86,12 +86,12 @@ export type ListenOptions = TcpListenOptions | UnixListenOptions
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { ReactorSocketServer, Runtime } from "effect-reactor"
+ * import { ReactorSocketServer, ReactorRuntime } from "effect-reactor"
  *
  * const program = Effect.gen(function*() {
  *   const server = yield* ReactorSocketServer.make({ host: "127.0.0.1", port: 0 })
  *   console.log(server.address)
- * }).pipe(Effect.scoped, Effect.provide(Runtime.layer))
+ * }).pipe(Effect.scoped, Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
@@ -99,18 +99,18 @@ export type ListenOptions = TcpListenOptions | UnixListenOptions
  */
 export const make: (
   options: ListenOptions
-) => Effect.Effect<SocketServer.SocketServer["Type"], SocketServer.SocketServerError, Reactor | Scope.Scope> =
+) => Effect.Effect<SocketServer.SocketServer["Type"], SocketServer.SocketServerError, ReactorRuntime | Scope.Scope> =
   internal.make
 
 /**
- * `make` as a `SocketServer` layer: swap it for `NodeSocketServer.layer` and provide `Runtime.layer`.
+ * `make` as a `SocketServer` layer: swap it for `NodeSocketServer.layer` and provide `ReactorRuntime.layer`.
  *
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { ReactorSocketServer, Runtime } from "effect-reactor"
+ * import { ReactorSocketServer, ReactorRuntime } from "effect-reactor"
  *
- * const ServerLive = ReactorSocketServer.layer({ port: 0 }).pipe(Layer.provide(Runtime.layer))
+ * const ServerLive = ReactorSocketServer.layer({ port: 0 }).pipe(Layer.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
@@ -118,4 +118,4 @@ export const make: (
  */
 export const layer: (
   options: ListenOptions
-) => Layer.Layer<SocketServer.SocketServer, SocketServer.SocketServerError, Reactor> = internal.layer
+) => Layer.Layer<SocketServer.SocketServer, SocketServer.SocketServerError, ReactorRuntime> = internal.layer

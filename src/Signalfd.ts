@@ -33,7 +33,7 @@ import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as internal from "./internal/signalfd.js"
 import type { IoError } from "./IoError.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 
 /**
  * A signal: a name (`"SIGUSR2"`, `"SIGRTMIN+2"`, `"SIGRTMAX-1"`) or a number.
@@ -128,7 +128,7 @@ export interface Signalfd {
  * @example
  * ```ts
  * import { Effect, Stream } from "effect"
- * import { Runtime, Signalfd } from "effect-reactor"
+ * import { ReactorRuntime, Signalfd } from "effect-reactor"
  *
  * // Waits for SIGTERM or SIGINT and says who sent it.
  * const shutdownRequest = Effect.scoped(
@@ -137,7 +137,7 @@ export interface Signalfd {
  *     const info = yield* signalfd.receive
  *     return `${info.signal} from pid ${info.pid}`
  *   })
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  *
  * // Or every SIGHUP as a stream.
  * const reloads = Stream.unwrapScoped(Effect.map(Signalfd.make(["SIGHUP"]), (signalfd) => signalfd.received))
@@ -146,5 +146,5 @@ export interface Signalfd {
  * @since 0.1.0
  * @category constructors
  */
-export const make: (signals: ReadonlyArray<Signal>) => Effect.Effect<Signalfd, IoError, Reactor | Scope.Scope> =
+export const make: (signals: ReadonlyArray<Signal>) => Effect.Effect<Signalfd, IoError, ReactorRuntime | Scope.Scope> =
   internal.make

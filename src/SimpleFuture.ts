@@ -701,10 +701,10 @@ export const acquireUseRelease: {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Runtime, SimpleFuture } from "effect-reactor"
+ * import { ReactorRuntime, SimpleFuture } from "effect-reactor"
  *
  * const program = SimpleFuture.toEffect(SimpleFuture.sleep("10 millis").pipe(SimpleFuture.map(() => "slept")))
- * Effect.runPromise(Effect.provide(program, Runtime.layer)).then(console.log) // "slept"
+ * Effect.runPromise(Effect.provide(program, ReactorRuntime.layer)).then(console.log) // "slept"
  * ```
  *
  * @since 0.1.0

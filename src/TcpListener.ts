@@ -14,7 +14,7 @@ import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as internal from "./internal/stream.js"
 import type { IoError } from "./IoError.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 import type { SocketAddress } from "./SocketAddress.js"
 import type { TcpStream } from "./TcpStream.js"
 import type { Waker } from "./Waker.js"
@@ -89,17 +89,17 @@ export interface BindOptions {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Runtime, TcpListener } from "effect-reactor"
+ * import { ReactorRuntime, TcpListener } from "effect-reactor"
  *
  * const program = Effect.scoped(
  *   Effect.gen(function*() {
  *     const listener = yield* TcpListener.bind({ port: 0 })
  *     return listener.localAddress
  *   })
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const bind: (options: BindOptions) => Effect.Effect<TcpListener, IoError, Reactor | Scope.Scope> = internal.bind
+export const bind: (options: BindOptions) => Effect.Effect<TcpListener, IoError, ReactorRuntime | Scope.Scope> = internal.bind

@@ -19,6 +19,7 @@ import type * as Stream from "effect/Stream"
 import * as internal from "./internal/stream.js"
 import type { IoError } from "./IoError.js"
 import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 import type { SimpleFuture } from "./SimpleFuture.js"
 import type { SocketAddress } from "./SocketAddress.js"
 import type { Waker } from "./Waker.js"
@@ -122,20 +123,20 @@ export interface ConnectOptions {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Runtime, TcpStream } from "effect-reactor"
+ * import { ReactorRuntime, TcpStream } from "effect-reactor"
  *
  * const program = Effect.scoped(
  *   Effect.gen(function*() {
  *     const stream = yield* TcpStream.connect({ port: 8080, timeout: "1 second" })
  *     yield* stream.writeAll(new TextEncoder().encode("hello"))
  *   })
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const connect: (options: ConnectOptions) => Effect.Effect<TcpStream, IoError, Reactor | Scope.Scope> =
+export const connect: (options: ConnectOptions) => Effect.Effect<TcpStream, IoError, ReactorRuntime | Scope.Scope> =
   internal.connect
 
 /**
@@ -158,7 +159,7 @@ export const connect: (options: ConnectOptions) => Effect.Effect<TcpStream, IoEr
 export const fromFd: (
   fd: number,
   options?: FromFdOptions
-) => Effect.Effect<TcpStream, IoError, Reactor | Scope.Scope> = internal.fromFd
+) => Effect.Effect<TcpStream, IoError, ReactorRuntime | Scope.Scope> = internal.fromFd
 
 /**
  * Options of `fromFd` and `unsafeFromFd`: `noDelay` sets `TCP_NODELAY` (not for Unix domain sockets).

@@ -29,7 +29,7 @@ import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as internal from "./internal/timerfd.js"
 import type { IoError } from "./IoError.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 
 /**
  * The clock a timer counts on: `"monotonic"`, `"realtime"` (wall clock) or `"boottime"` (monotonic, counting
@@ -145,7 +145,7 @@ export interface Timerfd {
  * @example
  * ```ts
  * import { Effect, Stream } from "effect"
- * import { Runtime, Timerfd } from "effect-reactor"
+ * import { ReactorRuntime, Timerfd } from "effect-reactor"
  *
  * // Three ticks of a 1 ms periodic timer; each count is 1 unless the reader fell behind.
  * const ticks = Effect.scoped(
@@ -154,10 +154,10 @@ export interface Timerfd {
  *     yield* timer.arm({ initial: "1 millis", interval: "1 millis" })
  *     return yield* Stream.runCollect(Stream.take(timer.expirations, 3))
  *   })
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: (options?: Options) => Effect.Effect<Timerfd, IoError, Reactor | Scope.Scope> = internal.make
+export const make: (options?: Options) => Effect.Effect<Timerfd, IoError, ReactorRuntime | Scope.Scope> = internal.make

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/udpSocket.js"
 import type { IoError } from "./IoError.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 import type { Inet, SocketAddress } from "./SocketAddress.js"
 
 /**
@@ -113,17 +113,17 @@ export interface BindOptions {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Runtime, UdpSocket } from "effect-reactor"
+ * import { ReactorRuntime, UdpSocket } from "effect-reactor"
  *
  * const program = Effect.scoped(
  *   Effect.gen(function*() {
  *     const socket = yield* UdpSocket.bind({ port: 0 })
  *     yield* socket.send(new TextEncoder().encode("ping"), { port: 9999 })
  *   })
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const bind: (options?: BindOptions) => Effect.Effect<UdpSocket, IoError, Reactor | Scope.Scope> = internal.bind
+export const bind: (options?: BindOptions) => Effect.Effect<UdpSocket, IoError, ReactorRuntime | Scope.Scope> = internal.bind

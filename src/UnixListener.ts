@@ -8,7 +8,7 @@ import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/stream.js"
 import type { IoError } from "./IoError.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 import type { TcpListener } from "./TcpListener.js"
 
 /**
@@ -52,15 +52,15 @@ export interface BindOptions {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Runtime, UnixListener } from "effect-reactor"
+ * import { ReactorRuntime, UnixListener } from "effect-reactor"
  *
  * const program = Effect.scoped(
  *   Effect.map(UnixListener.bind({ path: "/tmp/app.sock" }), (listener) => listener.localAddress)
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const bind: (options: BindOptions) => Effect.Effect<UnixListener, IoError, Reactor | Scope.Scope> =
+export const bind: (options: BindOptions) => Effect.Effect<UnixListener, IoError, ReactorRuntime | Scope.Scope> =
   internal.bindUnix

@@ -10,7 +10,7 @@ import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/stream.js"
 import type { IoError } from "./IoError.js"
-import type { Reactor } from "./Reactor.js"
+import type { ReactorRuntime } from "./ReactorRuntime.js"
 import type { TcpStream } from "./TcpStream.js"
 
 /**
@@ -55,17 +55,17 @@ export interface ConnectOptions {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Runtime, UnixStream } from "effect-reactor"
+ * import { ReactorRuntime, UnixStream } from "effect-reactor"
  *
  * const program = Effect.scoped(
  *   Effect.flatMap(UnixStream.connect({ path: "/tmp/app.sock" }), (stream) => stream.shutdown("write"))
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const connect: (options: ConnectOptions) => Effect.Effect<UnixStream, IoError, Reactor | Scope.Scope> =
+export const connect: (options: ConnectOptions) => Effect.Effect<UnixStream, IoError, ReactorRuntime | Scope.Scope> =
   internal.connectUnix
 
 /**
@@ -82,4 +82,5 @@ export const connect: (options: ConnectOptions) => Effect.Effect<UnixStream, IoE
  * @since 0.1.0
  * @category constructors
  */
-export const fromFd: (fd: number) => Effect.Effect<UnixStream, IoError, Reactor | Scope.Scope> = internal.fromFd
+export const fromFd: (fd: number) => Effect.Effect<UnixStream, IoError, ReactorRuntime | Scope.Scope> = (fd) =>
+  internal.fromFd(fd, undefined, "UnixStream.fromFd")

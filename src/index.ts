@@ -82,14 +82,15 @@ export * as PollMode from "./PollMode.js"
 
 /**
  * The reactor: registrations with per-direction readiness, and the turn that dispatches poller events to wakers.
+ * The runtime's executor turns it (`ReactorRuntime.layer`); a reactor of your own (`Reactor.unsafeMake`) is turned
+ * by hand.
  *
  * @example
  * ```ts
- * import { Effect, Layer } from "effect"
- * import { Poller, Reactor } from "effect-reactor"
+ * import { Effect } from "effect"
+ * import { Reactor, ReactorRuntime } from "effect-reactor"
  *
- * const ReactorLive = Reactor.layer.pipe(Layer.provide(Poller.layer))
- * const registered = Effect.provide(Effect.map(Reactor.Reactor, (reactor) => reactor.registrations), ReactorLive)
+ * const registered = Effect.provide(Effect.map(Reactor.Reactor, (reactor) => reactor.registrations), ReactorRuntime.layer)
  * ```
  *
  * @since 0.1.0
@@ -161,20 +162,20 @@ export * as SimpleFuture from "./SimpleFuture.js"
 export * as Executor from "./Executor.js"
 
 /**
- * The runtime wired: `Poller` -> `Reactor` -> `Executor` as one layer, Effect's Scheduler and
- * Clock on the executor, and the dedicated entry point `runMain`.
+ * The runtime every IO type needs: `Poller` -> `Reactor` -> `Executor` as one service, provided by `layer`
+ * (integrated with Node's event loop) or by `runBlockingExit` (dedicated: this thread becomes the loop).
  *
  * @example
  * ```ts
  * import { Effect, Exit } from "effect"
- * import { Runtime } from "effect-reactor"
+ * import { ReactorRuntime } from "effect-reactor"
  *
- * console.log(Exit.isSuccess(Runtime.runMain(Effect.sleep("1 millis")))) // true
+ * console.log(Exit.isSuccess(ReactorRuntime.runBlockingExit(Effect.sleep("1 millis")))) // true
  * ```
  *
  * @since 0.1.0
  */
-export * as Runtime from "./Runtime.js"
+export * as ReactorRuntime from "./ReactorRuntime.js"
 
 /**
  * `@effect/platform`'s `Socket` over our TCP and Unix stream sockets: `makeNet` and `layerNet` with Node's option
@@ -183,9 +184,9 @@ export * as Runtime from "./Runtime.js"
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { ReactorSocket, Runtime } from "effect-reactor"
+ * import { ReactorSocket, ReactorRuntime } from "effect-reactor"
  *
- * const SocketLive = ReactorSocket.layerNet({ host: "127.0.0.1", port: 8080 }).pipe(Layer.provide(Runtime.layer))
+ * const SocketLive = ReactorSocket.layerNet({ host: "127.0.0.1", port: 8080 }).pipe(Layer.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
@@ -199,9 +200,9 @@ export * as ReactorSocket from "./ReactorSocket.js"
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { ReactorSocketServer, Runtime } from "effect-reactor"
+ * import { ReactorSocketServer, ReactorRuntime } from "effect-reactor"
  *
- * const ServerLive = ReactorSocketServer.layer({ host: "127.0.0.1", port: 0 }).pipe(Layer.provide(Runtime.layer))
+ * const ServerLive = ReactorSocketServer.layer({ host: "127.0.0.1", port: 0 }).pipe(Layer.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
@@ -345,7 +346,7 @@ export * as AsyncFd from "./AsyncFd.js"
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { File, Runtime } from "effect-reactor"
+ * import { File, ReactorRuntime } from "effect-reactor"
  *
  * const firstBytes = (path: string) =>
  *   Effect.scoped(
@@ -354,7 +355,7 @@ export * as AsyncFd from "./AsyncFd.js"
  *       const buffer = new Uint8Array(16)
  *       return buffer.subarray(0, yield* file.read(buffer, 0))
  *     })
- *   ).pipe(Effect.provide(Runtime.layer))
+ *   ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
@@ -369,13 +370,13 @@ export * as File from "./File.js"
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Inotify, Runtime } from "effect-reactor"
+ * import { Inotify, ReactorRuntime } from "effect-reactor"
  *
  * const created = Effect.scoped(Effect.gen(function*() {
  *   const inotify = yield* Inotify.make()
  *   yield* inotify.watch("/tmp", Inotify.Mask.create)
  *   return yield* inotify.read
- * })).pipe(Effect.provide(Runtime.layer))
+ * })).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
@@ -391,11 +392,11 @@ export * as Inotify from "./Inotify.js"
  * ```ts
  * import { Effect } from "effect"
  * import { spawn } from "node:child_process"
- * import { Pidfd, Runtime } from "effect-reactor"
+ * import { Pidfd, ReactorRuntime } from "effect-reactor"
  *
  * const exit = Effect.scoped(
  *   Effect.flatMap(Pidfd.fromChildProcess(spawn("true")), (pidfd) => pidfd.exit)
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
@@ -410,9 +411,9 @@ export * as Pidfd from "./Pidfd.js"
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Pty, Runtime } from "effect-reactor"
+ * import { Pty, ReactorRuntime } from "effect-reactor"
  *
- * const path = Effect.scoped(Effect.map(Pty.open(), (pty) => pty.path)).pipe(Effect.provide(Runtime.layer))
+ * const path = Effect.scoped(Effect.map(Pty.open(), (pty) => pty.path)).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
@@ -427,7 +428,7 @@ export * as Pty from "./Pty.js"
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Runtime, Timerfd } from "effect-reactor"
+ * import { ReactorRuntime, Timerfd } from "effect-reactor"
  *
  * const fired = Effect.scoped(
  *   Effect.gen(function*() {
@@ -435,7 +436,7 @@ export * as Pty from "./Pty.js"
  *     yield* timer.arm({ initial: "250 micros" })
  *     return yield* timer.wait
  *   })
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0
@@ -450,11 +451,11 @@ export * as Timerfd from "./Timerfd.js"
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Runtime, Signalfd } from "effect-reactor"
+ * import { ReactorRuntime, Signalfd } from "effect-reactor"
  *
  * const sender = Effect.scoped(
  *   Effect.flatMap(Signalfd.make(["SIGUSR2"]), (signalfd) => Effect.map(signalfd.receive, (info) => info.pid))
- * ).pipe(Effect.provide(Runtime.layer))
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
  * ```
  *
  * @since 0.1.0

@@ -13,7 +13,7 @@ import * as AsyncFd from "../src/AsyncFd.js"
 import * as Interest from "../src/Interest.js"
 import { binding } from "../src/internal/native.js"
 import * as Reactor from "../src/Reactor.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import { fdCount, FdScope } from "./utils/fds.js"
 import { eventually } from "./utils/sockets.js"
 
@@ -50,7 +50,7 @@ describe("AsyncFd", () => {
       fds.drain(readEnd)
       fds.close(writeEnd)
       expect(yield* reader.read(buffer)).toBe(0)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("an eventfd: readWith retries on WouldBlock; readable and clearReadiness", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -83,7 +83,7 @@ describe("AsyncFd", () => {
       expect(again.unsafePoll()).toBeNull()
       binding.write(efd, add)
       yield* Fiber.join(again)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("register leaves the fd open; adopt closes it; interruption leaves no waker", () =>
     Effect.gen(function*() {
@@ -109,7 +109,7 @@ describe("AsyncFd", () => {
       expect(fdCount()).toBe(before + 1)
       binding.close(writeEnd)
       expect(fdCount()).toBe(before)
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("errors: a regular file is Unsupported, a closed fd BadDescriptor, bad arguments InvalidArgument", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -133,7 +133,7 @@ describe("AsyncFd", () => {
       yield* readOnly.close
       expect(failureReason(yield* Effect.exit(readOnly.read(new Uint8Array(1))))).toBe("Closed")
       expect(failureReason(yield* Effect.exit(readOnly.readable))).toBe("Closed")
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 })
 
 describe("AsyncFd nonBlocking", () => {
@@ -165,7 +165,7 @@ describe("AsyncFd nonBlocking", () => {
       expect(binding.isNonBlocking(writeEnd)).toBe(1)
       fds.closeAll()
       expect(fdCount()).toBe(before)
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("adopt sets O_NONBLOCK by default, \"leave\" does not; a failed register gives the flag back", () =>
     Effect.gen(function*() {
@@ -190,7 +190,7 @@ describe("AsyncFd nonBlocking", () => {
       binding.close(otherWrite)
       fds.closeAll()
       expect(fdCount()).toBe(before)
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("errors: a closed fd is BadDescriptor, an unknown nonBlocking InvalidArgument, and adopt closes the fd", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -211,7 +211,7 @@ describe("AsyncFd nonBlocking", () => {
       const file = Fs.openSync(Path.join(dir, "file"), "r")
       expect(failureReason(yield* Effect.exit(AsyncFd.adopt(file)))).toBe("Unsupported")
       expect(fdCount()).toBe(before)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it("the native calls: 0 or -errno, and TypeError/RangeError naming the argument", () => {
     const fds = new FdScope()

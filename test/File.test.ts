@@ -29,7 +29,7 @@ import type { File as FileImpl } from "../src/internal/file.js"
 import { binding } from "../src/internal/native.js"
 import * as Poller from "../src/Poller.js"
 import * as Reactor from "../src/Reactor.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as SimpleFuture from "../src/SimpleFuture.js"
 import * as Waker from "../src/Waker.js"
 import { expectError, thrown } from "./utils/boundary.js"
@@ -47,17 +47,17 @@ const tempDir = Effect.acquireRelease(
 )
 
 /**
- * A test on `Runtime.layer` with a temporary directory: once `body`'s scope has closed, the process has the fds it had
+ * A test on `ReactorRuntime.layer` with a temporary directory: once `body`'s scope has closed, the process has the fds it had
  * before (the runtime's own are open throughout).
  */
-const inTempDir = <A, E>(body: (dir: string) => Effect.Effect<A, E, Poller.Poller | Reactor.Reactor | Scope.Scope>) =>
+const inTempDir = <A, E>(body: (dir: string) => Effect.Effect<A, E, ReactorRuntime.ReactorRuntime | Poller.Poller | Reactor.Reactor | Scope.Scope>) =>
   Effect.gen(function*() {
     const dir = yield* tempDir
     const before = fdCount()
     const result = yield* Effect.scoped(body(dir))
     expect(fdCount()).toBe(before)
     return result
-  }).pipe(Effect.scoped, Effect.provide(Runtime.layer))
+  }).pipe(Effect.scoped, Effect.provide(ReactorRuntime.layer))
 
 /** `length` bytes where byte i is `i * 7 + 3` (mod 256), so a misplaced byte shows. */
 const pattern = (length: number): Uint8Array => Uint8Array.from({ length }, (_, i) => (i * 7 + 3) & 0xff)
@@ -484,12 +484,12 @@ describe("File", () => {
         expect(Fs.readFileSync(path, "utf8")).toBe("AAAAAAAA")
       })))
 
-  it.live("Runtime.runMain (dedicated mode): the Effects run with the executor blocking in the poller", () =>
+  it.live("ReactorRuntime.runBlockingExit (dedicated mode): the Effects run with the executor blocking in the poller", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const path = Path.join(dir, "dedicated")
       const before = fdCount()
-      const exit = Runtime.runMain(Effect.scoped(Effect.gen(function*() {
+      const exit = ReactorRuntime.runBlockingExit(Effect.scoped(Effect.gen(function*() {
         const file = yield* File.open(path, { flags: "w+" })
         yield* file.writeAll(Buffer.from("dedicated"), 0)
         yield* file.sync

@@ -15,7 +15,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Inotify from "../src/Inotify.js"
 import { binding } from "../src/internal/native.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import { interruptParked } from "./utils/boundary.js"
 import { runExample } from "./utils/examples.js"
 import { fdCount } from "./utils/fds.js"
@@ -157,7 +157,7 @@ describe("Inotify", () => {
       Fs.chmodSync(file, 0o600)
       const [attrib] = yield* next(1)
       expect(show(attrib!)).toEqual([file, undefined, "attrib"])
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("a rename is a movedFrom and a movedTo that share a cookie, across two watched directories too", () =>
     withTempDir((dir) => Effect.gen(function*() {
@@ -181,7 +181,7 @@ describe("Inotify", () => {
       expect(to2!.cookie).toBe(from2!.cookie)
       expect(from2!.cookie).not.toBe(from1!.cookie)
       expect([from2!.watch, to2!.watch]).toEqual([leftWatch, rightWatch])
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("remove: ignored is the watch's last event and nothing follows it; removing again does nothing", () =>
     withTempDir((dir) => Effect.gen(function*() {
@@ -208,7 +208,7 @@ describe("Inotify", () => {
         reason: "InvalidArgument",
         code: undefined
       })
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("implicit ends: a deleted file's watch, a oneshot watch after its one event", () =>
     withTempDir((dir) => Effect.gen(function*() {
@@ -238,7 +238,7 @@ describe("Inotify", () => {
       yield* inotify.remove(doomedWatch)
       yield* inotify.remove(onceWatch)
       yield* inotify.remove(marker)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("overflow: max_queued_events events, then one Overflow; the queue works again after it", () =>
     withTempDir((dir) => Effect.gen(function*() {
@@ -267,7 +267,7 @@ describe("Inotify", () => {
       Fs.writeSync(a, one)
       const [after] = yield* inotify.read
       expect(show(after!)).toEqual([dir, "a", "modify"])
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("errors: NotFound, ENOTDIR, EEXIST, bad masks and paths, and Closed after close", () =>
     withTempDir((dir) => Effect.gen(function*() {
@@ -306,7 +306,7 @@ describe("Inotify", () => {
       // The stream of a closed instance is empty and ends.
       expect(Chunk.size(yield* Stream.runCollect(inotify.events))).toBe(0)
       yield* inotify.close
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("interruption leaves no waker; closing ends a stream being consumed", () =>
     withTempDir((dir) => Effect.gen(function*() {
@@ -322,7 +322,7 @@ describe("Inotify", () => {
       yield* inotify.close
       const seen = Chunk.toReadonlyArray(yield* Fiber.join(consumer)).map(show)
       expect(seen).toEqual([[dir, "seen", "create"]])
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it("the docs example runs and prints the events it causes", async () => {
     const [watching, ...events] = await runExample("inotify.ts")

@@ -2,7 +2,7 @@
  * Pidfd on real child processes: exit codes and signals, both orders of reading the status and libuv reaping the
  * child, a process that is not our child, interruption, errors, fd counts, and the docs example.
  *
- * The order is forced, not hoped for: inside `Runtime.runMain` Node's loop does not turn, so libuv cannot reap and
+ * The order is forced, not hoped for: inside `ReactorRuntime.runBlockingExit` Node's loop does not turn, so libuv cannot reap and
  * the status is read from the zombie; waiting for the ChildProcess's 'exit' event first means libuv has reaped.
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -16,7 +16,7 @@ import * as Os from "node:os"
 import { binding } from "../src/internal/native.js"
 import * as Pidfd from "../src/Pidfd.js"
 import * as Reactor from "../src/Reactor.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import { interruptParked } from "./utils/boundary.js"
 import { runExample } from "./utils/examples.js"
 import { fdCount } from "./utils/fds.js"
@@ -95,7 +95,7 @@ describe("Pidfd", () => {
     leakFree(Effect.gen(function*() {
       const started = yield* node("process.exit(3)")
       const { child } = started
-      const result = Runtime.runMain(
+      const result = ReactorRuntime.runBlockingExit(
         Effect.scoped(Effect.gen(function*() {
           const byChild = yield* Pidfd.fromChildProcess(child)
           const byPid = yield* Pidfd.open(child.pid!)
@@ -128,12 +128,12 @@ describe("Pidfd", () => {
       // Reaped: no process is left to signal.
       expect(failure(yield* Effect.exit(byChild.kill("SIGTERM")))).toEqual({ reason: "NotFound", code: "ESRCH" })
       yield* closedOf(started)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("SIGKILL through the pidfd: Signaled from waitid (dedicated loop) and from the ChildProcess (reaped)", () =>
     leakFree(Effect.gen(function*() {
       const zombie = yield* node(SLEEPER)
-      const result = Runtime.runMain(
+      const result = ReactorRuntime.runBlockingExit(
         Effect.scoped(Effect.gen(function*() {
           const pidfd = yield* Pidfd.fromChildProcess(zombie.child)
           yield* pidfd.kill("SIGKILL")
@@ -151,7 +151,7 @@ describe("Pidfd", () => {
       yield* exitEvent(reaped.child)
       expect(yield* pidfd.exit).toEqual(killedBy("SIGKILL", 9))
       yield* closedOf(reaped)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("children of node:child_process in Node's loop: each exit equals what the ChildProcess reports", () =>
     leakFree(Effect.gen(function*() {
@@ -163,7 +163,7 @@ describe("Pidfd", () => {
       expect(statuses).toEqual(codes.map(exited))
       yield* Effect.forEach(children, closedOf)
       expect(children.map(({ child }) => child.exitCode)).toEqual(codes)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("read between two exit callbacks of one libuv reaping pass: the 'exit' event is waited for", () =>
     leakFree(Effect.gen(function*() {
@@ -196,7 +196,7 @@ describe("Pidfd", () => {
       const [other, fiber] = windows[0]!
       expect(yield* Fiber.join(fiber)).toEqual(exited(other.exitCode!))
       expect(yield* Effect.forEach(pidfds, (pidfd) => pidfd.exit)).toEqual([exited(11), exited(12)])
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("a process that is not our child: signals reach it, its exit is Unavailable", () =>
     leakFree(Effect.gen(function*() {
@@ -218,7 +218,7 @@ describe("Pidfd", () => {
       yield* closedOf(parent)
       expect(output).toContain("grandchild SIGKILL")
       expect(parent.child.exitCode).toBe(0)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("interruption while waiting leaves no waker; the wait can start again; closing ends a wait", () =>
     leakFree(Effect.gen(function*() {
@@ -237,7 +237,7 @@ describe("Pidfd", () => {
       yield* eventually(() => readWaiters(closing) === 1)
       yield* closing.close
       expect(failure(yield* Effect.exit(Fiber.join(pending)))?.reason).toBe("Closed")
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("errors: bad pids, a pid no process has, an exited or never started child, bad signals, Closed", () =>
     leakFree(Effect.gen(function*() {
@@ -274,7 +274,7 @@ describe("Pidfd", () => {
       yield* unread.close
       expect(failure(yield* Effect.exit(unread.exit))).toEqual({ reason: "Closed", code: undefined })
       yield* pidfd.close
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it("the docs example runs and prints the statuses", async () => {
     const lines = await runExample("pidfd.ts")

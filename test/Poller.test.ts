@@ -17,7 +17,7 @@ import * as Interest from "../src/Interest.js"
 import * as PollEvent from "../src/PollEvent.js"
 import { addonPath, binding } from "../src/internal/native.js"
 import * as Poller from "../src/Poller.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import { runExample } from "./utils/examples.js"
 import { fdCount, FdScope } from "./utils/fds.js"
 
@@ -609,7 +609,7 @@ describe("nested", () => {
           expect(inner.handle.wait(events, 0)).toBe(0)
         }))
         expect(fdCount()).toBe(before)
-      }).pipe(Effect.provide(Runtime.layerWith({ backend: outerBackend }))))
+      }).pipe(Effect.provide(ReactorRuntime.layerWith({ backend: outerBackend }))))
   })
 
   describe.each(backends)("the pollable fd (%s)", (backend) => {

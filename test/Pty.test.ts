@@ -17,8 +17,9 @@ import { binding } from "../src/internal/native.js"
 import * as Poller from "../src/Poller.js"
 import * as Pty from "../src/Pty.js"
 import * as Reactor from "../src/Reactor.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import { runExample } from "./utils/examples.js"
+import { runtimeOver } from "./utils/runtime.js"
 import { fdCount, FdScope } from "./utils/fds.js"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -44,10 +45,10 @@ const readBytes = (side: AsyncFd.AsyncFd, n: number) =>
   })
 
 /** Runs `body` in a scope with the runtime, and checks that the process holds as many fds afterwards as before. */
-const noLeak = <A, E>(body: Effect.Effect<A, E, Reactor.Reactor | Scope.Scope>) =>
+const noLeak = <A, E>(body: Effect.Effect<A, E, ReactorRuntime.ReactorRuntime | Scope.Scope>) =>
   Effect.gen(function*() {
     const before = fdCount()
-    const result = yield* Effect.scoped(body).pipe(Effect.provide(Runtime.layer))
+    const result = yield* Effect.scoped(body).pipe(Effect.provide(ReactorRuntime.layer))
     expect(fdCount()).toBe(before)
     return result
   })
@@ -170,7 +171,7 @@ describe("Pty", () => {
         const withRuntime = fdCount()
         for (let i = 0; i < 50; i++) yield* Pty.open()
         expect(fdCount()).toBe(withRuntime + 100)
-      })).pipe(Effect.provide(Runtime.layer))
+      })).pipe(Effect.provide(ReactorRuntime.layer))
       expect(fdCount()).toBe(before)
       yield* noLeak(Effect.gen(function*() {
         // Runs after the pty's release (finalizers run in reverse): the reused numbers must still be open.
@@ -197,7 +198,11 @@ describe("Pty", () => {
       const reactor = Reactor.unsafeMake(handle)
       reactor.close()
       const before = fdCount()
-      const exit = yield* Effect.exit(Effect.scoped(Pty.open()).pipe(Effect.provideService(Reactor.Reactor, reactor)))
+      const exit = yield* Effect.exit(
+        Effect.scoped(Pty.open()).pipe(
+          Effect.provideService(ReactorRuntime.ReactorRuntime, runtimeOver(handle, reactor))
+        )
+      )
       expect(failure(exit)).toMatchObject({ _tag: "IoError", reason: "Closed" })
       expect(fdCount()).toBe(before)
       handle.close()
@@ -224,7 +229,7 @@ describe("Pty", () => {
       const fds = new FdScope()
       yield* Effect.addFinalizer(() => Effect.sync(() => fds.closeAll()))
       const [read, write] = fds.pipe()
-      const reasonOf = <A>(effect: Effect.Effect<A, { readonly reason: string }, Reactor.Reactor | Scope.Scope>) =>
+      const reasonOf = <A>(effect: Effect.Effect<A, { readonly reason: string }, ReactorRuntime.ReactorRuntime | Scope.Scope>) =>
         Effect.map(Effect.exit(effect), (exit) => failure(exit)?.reason)
       expect(yield* reasonOf(Pty.open({ mode: "cooked" as Pty.Mode }))).toBe("InvalidArgument")
       expect(yield* reasonOf(Pty.open({ echo: 1 as unknown as boolean }))).toBe("InvalidArgument")

@@ -20,6 +20,7 @@ import * as PollEvent from "../src/PollEvent.js"
 import * as Poller from "../src/Poller.js"
 import type * as PollerError from "../src/PollerError.js"
 import * as Reactor from "../src/Reactor.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as Waker from "../src/Waker.js"
 import { FakePoller } from "./utils/fakePoller.js"
 import { fdCount, FdScope } from "./utils/fds.js"
@@ -793,7 +794,7 @@ describe("Reactor (Effect)", () => {
   const reasonOf = <A, R>(effect: Effect.Effect<A, PollerError.PollerError, R>) =>
     Effect.match(effect, { onFailure: (error) => error.reason, onSuccess: () => "succeeded" })
 
-  const ReactorLive = Reactor.layer.pipe(Layer.provideMerge(Poller.layer))
+  const ReactorLive = ReactorRuntime.layer
 
   it.effect("register is scoped: closing the scope deregisters and wakes waiters", () =>
     Effect.gen(function*() {
@@ -866,7 +867,7 @@ describe("Reactor (Effect)", () => {
       expect(reason).toBe("Closed")
     }).pipe(Effect.scoped, Effect.provide(Poller.layer)))
 
-  it.effect("the layer closes the reactor before its poller", () =>
+  it.effect("the runtime layer closes the reactor before its poller", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
       const context = yield* Layer.buildWithScope(ReactorLive, scope)

@@ -17,10 +17,9 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import type { IoError } from "../src/IoError.js"
 import * as ReactorSocket from "../src/ReactorSocket.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as TcpListener from "../src/TcpListener.js"
 import * as TcpStream from "../src/TcpStream.js"
-import type { Reactor } from "../src/Reactor.js"
 import type { Scope } from "effect/Scope"
 import * as UnixListener from "../src/UnixListener.js"
 import * as UnixStream from "../src/UnixStream.js"
@@ -35,10 +34,10 @@ interface Transport {
   readonly listen: Effect.Effect<
     { readonly accept: Effect.Effect<Peer, IoError, Scope>; readonly options: ReactorSocket.NetConnectOptions },
     IoError,
-    Reactor | Scope
+    ReactorRuntime.ReactorRuntime | Scope
   >
   /** Options that nothing listens on. */
-  readonly unreachable: Effect.Effect<ReactorSocket.NetConnectOptions, IoError, Reactor | Scope>
+  readonly unreachable: Effect.Effect<ReactorSocket.NetConnectOptions, IoError, ReactorRuntime.ReactorRuntime | Scope>
 }
 
 const tempDir = (): string => Fs.mkdtempSync(Path.join(Os.tmpdir(), "reactor-socket-"))
@@ -134,7 +133,7 @@ const connect = (options: ReactorSocket.NetConnectOptions) =>
   Effect.orDie("path" in options ? UnixStream.connect({ path: options.path }) : TcpStream.connect(options))
 
 const provideRuntime = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  self.pipe(Effect.timeout("10 seconds"), Effect.provide(Runtime.layer))
+  self.pipe(Effect.timeout("10 seconds"), Effect.provide(ReactorRuntime.layer))
 
 /** A socket to the transport's listener, a collecting run on it, and the peer it reached, once the run is open. */
 const openRun = (transport: Transport) =>
@@ -471,7 +470,7 @@ describe("ReactorSocket resources", () => {
           else yield* Effect.sleep("1 millis")
           yield* Fiber.interrupt(run)
         }
-      })).pipe(Effect.provide(Runtime.layer))
+      })).pipe(Effect.provide(ReactorRuntime.layer))
       yield* eventually(() => fdCount() <= before)
     }))
 })

@@ -16,10 +16,9 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import type { IoError } from "../src/IoError.js"
-import type { Reactor } from "../src/Reactor.js"
 import * as ReactorSocket from "../src/ReactorSocket.js"
 import * as ReactorSocketServer from "../src/ReactorSocketServer.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as TcpStream from "../src/TcpStream.js"
 import * as UnixStream from "../src/UnixStream.js"
 import { fdCount } from "./utils/fds.js"
@@ -50,7 +49,7 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const bytes = (text: string): Uint8Array => encoder.encode(text)
 
-const connect = (options: ReactorSocket.NetConnectOptions): Effect.Effect<Peer, IoError, Reactor | Scope.Scope> =>
+const connect = (options: ReactorSocket.NetConnectOptions): Effect.Effect<Peer, IoError, ReactorRuntime.ReactorRuntime | Scope.Scope> =>
   "path" in options ? UnixStream.connect({ path: options.path }) : TcpStream.connect(options)
 
 /** Reads until EOF or a reset (bounded: 16 MiB, 5 s); a reset counts as the end here. */
@@ -82,7 +81,7 @@ const echo = (socket: Socket.Socket) =>
   }))
 
 const provideRuntime = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  self.pipe(Effect.timeout("10 seconds"), Effect.provide(Runtime.layer))
+  self.pipe(Effect.timeout("10 seconds"), Effect.provide(ReactorRuntime.layer))
 
 for (const transport of transports) {
   describe(`ReactorSocketServer over ${transport.name}`, () => {
@@ -297,7 +296,7 @@ describe("ReactorSocketServer errors and resources", () => {
           }
         }
         yield* Effect.sleep("20 millis")
-      })).pipe(Effect.provide(Runtime.layer))
+      })).pipe(Effect.provide(ReactorRuntime.layer))
       yield* eventually(() => fdCount() <= before)
     }))
 })

@@ -19,7 +19,7 @@ import { Worker } from "node:worker_threads"
 import { binding } from "../src/internal/native.js"
 import * as internal from "../src/internal/signalfd.js"
 import * as Reactor from "../src/Reactor.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as Signalfd from "../src/Signalfd.js"
 import { expectError, interruptParked } from "./utils/boundary.js"
 import { startChild } from "./utils/child.js"
@@ -113,7 +113,7 @@ describe("Signalfd", () => {
       expect(internal.held().size).toBe(0)
       // A thread inside some signal handler shows that handler's mask for a moment: look again until it returns.
       yield* eventually(() => masksAsIn(before))
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("decodes the sender pid of a signal sent from another process", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -123,7 +123,7 @@ describe("Signalfd", () => {
       const result = yield* Effect.promise(() => child.done)
       expect(result.code).toBe(0)
       expect(info).toMatchObject({ signal: "SIGUSR2", code: 0, pid: child.process.pid, uid: process.getuid!() })
-    }).pipe(Effect.provide(Runtime.layer))))
+    }).pipe(Effect.provide(ReactorRuntime.layer))))
 
   it.live("a signal still pending at close is dropped; then the process's own listeners get the signal again", () =>
     Effect.gen(function*() {
@@ -142,7 +142,7 @@ describe("Signalfd", () => {
       expect(heard).toEqual([])
       process.kill(process.pid, "SIGUSR2")
       yield* eventually(() => heard.length === 1)
-    }).pipe(Effect.scoped, Effect.provide(Runtime.layer)))
+    }).pipe(Effect.scoped, Effect.provide(ReactorRuntime.layer)))
 
   it.live("holds are counted: a signal stays blocked until its last Signalfd closes", () =>
     Effect.gen(function*() {
@@ -166,7 +166,7 @@ describe("Signalfd", () => {
       expect(both.every((signalfd) => signalfd.closed)).toBe(true)
       expect(internal.held().size).toBe(0)
       yield* eventually(() => masksAsIn(before))
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("bad input is InvalidArgument, and leaves no fd, no hold and no mask behind", () =>
     Effect.gen(function*() {
@@ -205,7 +205,7 @@ describe("Signalfd", () => {
       expect(internal.signalNumber("SIGRTMAX-1")).toBe(SIGRTMAX - 1)
       expect(internal.signalNumber(SIGUSR2)).toBe(SIGUSR2)
       expect(internal.nameOf(SIGRTMIN + 3)).toBe("SIGRTMIN+3")
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("a thread that blocks the carrier but not the signal is Unsupported, and everything is undone", () =>
     Effect.gen(function*() {
@@ -224,7 +224,7 @@ describe("Signalfd", () => {
       } finally {
         binding.threadSigmask(Number(tid), "unblock", [SIGRTMAX], other, 5000)
       }
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("is refused in a worker thread: the masks are process-wide", () =>
     Effect.gen(function*() {
@@ -234,9 +234,9 @@ describe("Signalfd", () => {
           const { tsImport } = await import("tsx/esm/api")
           const { Effect, Exit } = await import("effect")
           const Signalfd = await tsImport(workerData.signalfd, workerData.parent)
-          const Runtime = await tsImport(workerData.runtime, workerData.parent)
+          const ReactorRuntime = await tsImport(workerData.runtime, workerData.parent)
           const exit = await Effect.runPromiseExit(
-            Effect.scoped(Signalfd.make(["SIGUSR2"])).pipe(Effect.provide(Runtime.layer))
+            Effect.scoped(Signalfd.make(["SIGUSR2"])).pipe(Effect.provide(ReactorRuntime.layer))
           )
           const failed = Exit.isFailure(exit) && exit.cause._tag === "Fail"
           parentPort.postMessage(failed ? exit.cause.error.reason : String(exit))
@@ -246,7 +246,7 @@ describe("Signalfd", () => {
         eval: true,
         workerData: {
           signalfd: Path.join(here, "..", "src", "Signalfd.ts"),
-          runtime: Path.join(here, "..", "src", "Runtime.ts"),
+          runtime: Path.join(here, "..", "src", "ReactorRuntime.ts"),
           parent: import.meta.url
         }
       })
@@ -256,7 +256,7 @@ describe("Signalfd", () => {
       })
       expect(answer).toBe("Unsupported")
       expect(internal.held().size).toBe(0)
-    }).pipe(Effect.scoped, Effect.provide(Runtime.layer)))
+    }).pipe(Effect.scoped, Effect.provide(ReactorRuntime.layer)))
 
   it.live("the scope closes its fd; an interrupted receive and stream leave no fd, hold or registration", () =>
     Effect.gen(function*() {
@@ -276,7 +276,7 @@ describe("Signalfd", () => {
       expect(reactor.registrations).toBe(0)
       expect(internal.held().size).toBe(0)
       yield* eventually(() => masksAsIn(masksBefore))
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it("the native boundary names each bad argument; threadSigmask reports -errno", () => {
     const call = (name: "signalfd" | "sigmask" | "threadSigmask", ...args: Array<unknown>) => () =>

@@ -9,7 +9,7 @@ import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import { binding } from "../src/internal/native.js"
 import * as Reactor from "../src/Reactor.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as TcpListener from "../src/TcpListener.js"
 import * as TcpStream from "../src/TcpStream.js"
 import * as Waker from "../src/Waker.js"
@@ -30,7 +30,7 @@ describe("TcpListener", () => {
       expect(v6.localAddress).toMatchObject({ _tag: "Inet", family: "IPv6", address: "::1" })
       expect(portOf(v4)).toBeGreaterThan(0)
       expect(portOf(v6)).toBeGreaterThan(0)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("a bound port is AddressInUse; reusePort lets two listeners share it", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -42,7 +42,7 @@ describe("TcpListener", () => {
       const a = yield* TcpListener.bind({ port: 0, reusePort: true })
       const b = yield* TcpListener.bind({ port: portOf(a), reusePort: true })
       expect(portOf(b)).toBe(portOf(a))
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("bad input is a typed error", () =>
     Effect.gen(function*() {
@@ -55,7 +55,7 @@ describe("TcpListener", () => {
         ].map((effect) => Effect.scoped(effect).pipe(Effect.flip, Effect.map((error) => error.reason)))
       )
       expect(reasons).toEqual(["InvalidArgument", "InvalidArgument", "InvalidAddress", "AddressNotAvailable"])
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("1000 connections arriving together are all accepted, in few turns", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -81,7 +81,7 @@ describe("TcpListener", () => {
       expect(total).toBe(1000)
       // accept4 until EAGAIN, 1024 at a time: everything queued comes in one or two chunks.
       expect(chunks.length).toBeLessThanOrEqual(3)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("1000 concurrent clients are all served by an echo server", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -104,7 +104,7 @@ describe("TcpListener", () => {
         { concurrency: "unbounded" }
       )
       expect(results.every((echo, i) => echo === `client-${i}`)).toBe(true)
-    })).pipe(Effect.provide(Runtime.layer)), 30_000)
+    })).pipe(Effect.provide(ReactorRuntime.layer)), 30_000)
 
   it.live("connections belong to the listener: closing its scope closes them", () =>
     Effect.gen(function*() {
@@ -121,7 +121,7 @@ describe("TcpListener", () => {
       fds.closeAll()
       expect(reactor.registrations).toBe(registered)
       expect(fdCount()).toBe(before)
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("interrupting a pending accept removes its waker; closing the listener fails accept with Closed", () =>
     Effect.gen(function*() {
@@ -140,7 +140,7 @@ describe("TcpListener", () => {
         expect(failureReason(yield* Fiber.join(again))).toBe("Closed")
       }))
       expect(fdCount()).toBe(before)
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("pollAccept: -EAGAIN with the waker parked, then raw fds to adopt with fromFd", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -157,7 +157,7 @@ describe("TcpListener", () => {
       yield* client.writeAll(bytes("adopted"))
       expect(yield* readExactly(server, 7)).toBe("adopted")
       listener.removeWaker(waker)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("unsafeFromFd: accepted fds become streams without a Scope; unsafeClose deregisters and closes", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -198,5 +198,5 @@ describe("TcpListener", () => {
       expect(reasonOf(() => TcpStream.unsafeFromFd(reactor, readEnd, { noDelay: "yes" as never }))).toBe("InvalidArgument")
       expect(reactor.registrations).toBe(registered)
       expect(binding.read(readEnd, new Uint8Array(1))).toBe(-binding.constants.EAGAIN)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 })

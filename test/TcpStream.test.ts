@@ -13,7 +13,7 @@ import * as Executor from "../src/Executor.js"
 import type { IoError } from "../src/IoError.js"
 import { binding } from "../src/internal/native.js"
 import * as Reactor from "../src/Reactor.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as TcpListener from "../src/TcpListener.js"
 import * as TcpStream from "../src/TcpStream.js"
 import * as SimpleFuture from "../src/SimpleFuture.js"
@@ -46,7 +46,7 @@ describe("TcpStream", () => {
         const echoed = yield* Stream.runCollect(client.stream(4))
         expect(text(Chunk.toReadonlyArray(echoed))).toBe("hello, world")
         yield* Fiber.join(server)
-      })).pipe(Effect.provide(Runtime.layer))
+      })).pipe(Effect.provide(ReactorRuntime.layer))
     ))
 
   it.live("works on the poll(2) backend too (oneshot re-arming): a large transfer and a pending read", () =>
@@ -62,7 +62,7 @@ describe("TcpStream", () => {
       yield* server.writeAll(bytes("back"))
       expect(yield* readExactly(client, 4)).toBe("back")
       yield* Fiber.interrupt(reader)
-    })).pipe(Effect.provide(Runtime.layerWith({ backend: "poll" }))))
+    })).pipe(Effect.provide(ReactorRuntime.layerWith({ backend: "poll" }))))
 
   it.live("reads without suspending when data is there, and 0 at end of stream", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -74,7 +74,7 @@ describe("TcpStream", () => {
       yield* server.shutdown("write")
       expect(yield* client.read(buffer)).toBe(0)
       expect(yield* client.read(buffer)).toBe(0)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("readChunk: the next bytes as a chunk, empty at end of stream; one Effect per maxBytes, reused", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -106,7 +106,7 @@ describe("TcpStream", () => {
       }
       yield* client.close
       expect(failureReason(yield* Effect.exit(client.readChunk()))).toBe("Closed")
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live.prop(
     "readChunk: two streams read into one slab in turn; every chunk kept stays intact, in order",
@@ -145,7 +145,7 @@ describe("TcpStream", () => {
         // Checked only now, after every read: a chunk overwritten by a later read of either stream would show here.
         expect(Buffer.concat(fromA).equals(Buffer.concat(messages))).toBe(true)
         expect(Buffer.concat(fromB).equals(Buffer.concat(inverted))).toBe(true)
-      })).pipe(Effect.provide(Runtime.layer)),
+      })).pipe(Effect.provide(ReactorRuntime.layer)),
     { fastCheck: { numRuns: 25 } }
   )
 
@@ -162,7 +162,7 @@ describe("TcpStream", () => {
       })
       yield* Fiber.join(writer)
       expect(received).toEqual({ n: size, ok: true })
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("half-close both ways: each side reads end of stream and can still write", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -173,7 +173,7 @@ describe("TcpStream", () => {
       expect(yield* readExactly(client, 10)).toBe("late reply")
       yield* server.shutdown("write")
       expect(yield* client.read(new Uint8Array(4))).toBe(0)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("a peer that closes with unread data resets a pending read (ConnectionReset)", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -187,7 +187,7 @@ describe("TcpStream", () => {
       yield* server.close
       const exit = yield* Fiber.join(reader)
       expect(failureReason(exit)).toBe("ConnectionReset")
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("writing to a reset peer fails with BrokenPipe or ConnectionReset, never SIGPIPE", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -201,7 +201,7 @@ describe("TcpStream", () => {
       // Once the reset has been reported, further writes are EPIPE.
       const again = yield* Effect.exit(client.write(bytes("x")))
       expect(failureReason(again)).toBe("BrokenPipe")
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("a write mid-transfer to a peer that goes away fails, does not hang", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -211,14 +211,14 @@ describe("TcpStream", () => {
       yield* server.close
       const exit = yield* Fiber.join(writer)
       expect(["BrokenPipe", "ConnectionReset"]).toContain(failureReason(exit))
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("connect to a closed port is ConnectionRefused", () =>
     Effect.gen(function*() {
       const port = new FdScope().closedPort()
       const exit = yield* Effect.exit(Effect.scoped(TcpStream.connect({ port })))
       expect(failureReason(exit)).toBe("ConnectionRefused")
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("connect times out against a full backlog (loopback only)", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -239,7 +239,7 @@ describe("TcpStream", () => {
       fds.closeAll()
       yield* listener.close
       expect(fdCount()).toBe(before)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("bad input is a typed error", () =>
     Effect.gen(function*() {
@@ -263,7 +263,7 @@ describe("TcpStream", () => {
         "InvalidArgument",
         "InvalidArgument"
       ])
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("a closed stream fails with Closed, and the stream's operations check their arguments", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -285,7 +285,7 @@ describe("TcpStream", () => {
         expect(failureReason(yield* Effect.exit(operation))).toBe("Closed")
       }
       expect(client.pollRead(Waker.noop, new Uint8Array(1))).toBeLessThan(0)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("closing a stream fails its pending read with Closed and leaves no waker", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -294,7 +294,7 @@ describe("TcpStream", () => {
       yield* Effect.sleep("10 millis")
       yield* client.close
       expect(failureReason(yield* Fiber.join(reader))).toBe("Closed")
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("a short read clears the cached readiness, so the next read waits without a syscall that says EAGAIN", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -311,7 +311,7 @@ describe("TcpStream", () => {
       yield* server.writeAll(bytes("again"))
       expect(yield* client.read(buffer)).toBe(5)
       client.removeWaker("readable", waker)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("interrupting a pending read or write removes its waker; the scope closes the fd", () =>
     Effect.gen(function*() {
@@ -337,7 +337,7 @@ describe("TcpStream", () => {
       const reactor = yield* Reactor.Reactor
       expect(reactor.registrations).toBe(0)
       expect(fdCount()).toBe(before)
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("two fibers reading at once: both are served; interrupting either one, the slot's or the second, leaves no waker", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -373,7 +373,7 @@ describe("TcpStream", () => {
       expect(registration.waiters[0]!.length).toBe(0)
       yield* server.writeAll(bytes("d"))
       expect(yield* readExactly(client, 1)).toBe("d")
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("interrupting a pending connect closes its socket at once", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -392,7 +392,7 @@ describe("TcpStream", () => {
       yield* Fiber.interrupt(connecting)
       expect(reactor.registrations).toBe(registered)
       expect(fdCount()).toBe(before)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("the future face: readFuture and writeAllFuture on the executor, dropping removes the waker", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -419,7 +419,7 @@ describe("TcpStream", () => {
       expect(client.pollRead(waker, buffer, 0, 4)).toBe(1)
       const exit = yield* Effect.exit(SimpleFuture.toEffect(SimpleFuture.succeed(1)))
       expect(Exit.isSuccess(exit)).toBe(true)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("10k connect/close cycles leak no fd and no registration", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -437,7 +437,7 @@ describe("TcpStream", () => {
       }
       yield* eventually(() => fdCount() === before && reactor.registrations === registered)
       yield* Fiber.interrupt(server)
-    })).pipe(Effect.provide(Runtime.layer)), 60_000)
+    })).pipe(Effect.provide(ReactorRuntime.layer)), 60_000)
 
   it.live.prop(
     "random chunkings of a byte stream arrive intact and in order",
@@ -454,7 +454,7 @@ describe("TcpStream", () => {
         const joined = Buffer.concat(Chunk.toReadonlyArray(received))
         expect(joined.length).toBe(total)
         expect(joined.equals(Buffer.concat(chunks))).toBe(true)
-      })).pipe(Effect.provide(Runtime.layer)),
+      })).pipe(Effect.provide(ReactorRuntime.layer)),
     { fastCheck: { numRuns: 25 } }
   )
 })

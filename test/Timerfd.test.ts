@@ -12,7 +12,7 @@ import * as Exit from "effect/Exit"
 import * as Stream from "effect/Stream"
 import { binding } from "../src/internal/native.js"
 import * as Reactor from "../src/Reactor.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as Timerfd from "../src/Timerfd.js"
 import { expectError, interruptParked } from "./utils/boundary.js"
 import { runExample } from "./utils/examples.js"
@@ -54,7 +54,7 @@ describe("Timerfd", () => {
         // Nothing more comes: a later timer on the same clock fires, and this one still has nothing to read.
         yield* pace(clock, "2 millis")
         expect(binding.read(timer.fd, new Uint8Array(8))).toBe(-binding.constants.EAGAIN)
-      }).pipe(Effect.provide(Runtime.layer))))
+      }).pipe(Effect.provide(ReactorRuntime.layer))))
 
     it.live("a periodic sub-millisecond timer streams its expirations", () =>
       Effect.scoped(Effect.gen(function*() {
@@ -64,7 +64,7 @@ describe("Timerfd", () => {
         expect(counts).toHaveLength(3)
         for (const count of counts) expect(count).toBeGreaterThanOrEqual(1)
         expect(Duration.unsafeToNanos((yield* timer.get).interval)).toBe(250_000n)
-      }).pipe(Effect.provide(Runtime.layer))))
+      }).pipe(Effect.provide(ReactorRuntime.layer))))
 
     it.live("disarm stops a periodic timer", () =>
       Effect.scoped(Effect.gen(function*() {
@@ -78,7 +78,7 @@ describe("Timerfd", () => {
         // Five intervals later on the same clock: no expiration was counted (timerfd_settime resets the count).
         yield* pace(clock, "5 millis")
         expect(binding.read(timer.fd, new Uint8Array(8))).toBe(-binding.constants.EAGAIN)
-      }).pipe(Effect.provide(Runtime.layer))))
+      }).pipe(Effect.provide(ReactorRuntime.layer))))
   })
 
   it.live("a slow reader gets the overruns in its count", () =>
@@ -94,7 +94,7 @@ describe("Timerfd", () => {
       yield* pace("monotonic", "5 millis")
       const next = yield* timer.wait
       expect(next).toBeGreaterThanOrEqual(5)
-    }).pipe(Effect.provide(Runtime.layer))))
+    }).pipe(Effect.provide(ReactorRuntime.layer))))
 
   it.live("bad input is InvalidArgument; a closed timer is Closed", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -136,7 +136,7 @@ describe("Timerfd", () => {
         expect(failureReason(yield* Effect.exit(operation))).toBe("Closed")
       }
       expect(failureReason(yield* Effect.exit(Stream.runDrain(timer.expirations)))).toBe("Closed")
-    }).pipe(Effect.provide(Runtime.layer))))
+    }).pipe(Effect.provide(ReactorRuntime.layer))))
 
   it.live("the scope closes its fd; an interrupted wait and stream leave no fd and no registration", () =>
     Effect.gen(function*() {
@@ -154,7 +154,7 @@ describe("Timerfd", () => {
       // Closing early, then the scope: one close, no error.
       yield* Effect.scoped(Effect.flatMap(Timerfd.make(), (timer) => timer.close))
       expect(fdCount()).toBe(before)
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it("the native boundary names each bad argument and reports failed syscalls as -errno", () => {
     const call = (name: "timerfdCreate" | "timerfdSettime" | "timerfdGettime", ...args: Array<unknown>) => () =>

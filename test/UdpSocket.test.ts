@@ -5,7 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as UdpSocket from "../src/UdpSocket.js"
 import { fdCount } from "./utils/fds.js"
 import { bytes, eventually } from "./utils/sockets.js"
@@ -36,7 +36,7 @@ describe("UdpSocket", () => {
       const reply = yield* a.receive(buffer)
       expect(Buffer.from(buffer.subarray(0, reply.bytes)).toString()).toBe("pong")
       expect(reply.from).toEqual(b.localAddress)
-    })).pipe(Effect.provide(Runtime.layer))))
+    })).pipe(Effect.provide(ReactorRuntime.layer))))
 
   it.live("connect fixes the peer: send without an address, remoteAddress set", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -49,7 +49,7 @@ describe("UdpSocket", () => {
       const buffer = new Uint8Array(64)
       const datagram = yield* b.receive(buffer)
       expect(datagram.bytes).toBe(9)
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("bad input and a closed socket are typed errors", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -63,7 +63,7 @@ describe("UdpSocket", () => {
       )
       yield* a.close
       expect(failureReason(yield* Effect.exit(a.receive(new Uint8Array(4))))).toBe("Closed")
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("interrupting a pending receive removes its waker; the scope closes the fd", () =>
     Effect.gen(function*() {
@@ -78,5 +78,5 @@ describe("UdpSocket", () => {
         expect(registration.waiters[0]!.length).toBe(0)
       }))
       expect(fdCount()).toBe(before)
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 })

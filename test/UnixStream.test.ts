@@ -11,7 +11,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { binding } from "../src/internal/native.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as UnixListener from "../src/UnixListener.js"
 import * as UnixStream from "../src/UnixStream.js"
 import { fdCount, FdScope } from "./utils/fds.js"
@@ -56,7 +56,7 @@ describe("UnixStream", () => {
       }))
       expect(path.length).toBeGreaterThan(0)
       expect(fdCount()).toBe(before)
-    }).pipe(Effect.provide(Runtime.layer)))
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("errors: missing path, nobody listening, existing path, bad path", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -78,7 +78,7 @@ describe("UnixStream", () => {
       expect(failureReason(yield* Effect.exit(UnixListener.bind({ path: Path.join(dir, "no", "dir.sock") })))).toBe(
         "NotFound"
       )
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("a socketpair end is adopted with fromFd", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -90,5 +90,5 @@ describe("UnixStream", () => {
       expect(yield* readExactly(right, 4)).toBe("pair")
       yield* right.close
       yield* left.close
-    })).pipe(Effect.provide(Runtime.layer)))
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
 })

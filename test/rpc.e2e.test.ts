@@ -21,7 +21,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import * as ReactorSocket from "../src/ReactorSocket.js"
 import * as ReactorSocketServer from "../src/ReactorSocketServer.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import {
   AuthClientLive,
   AuthLive,
@@ -76,7 +76,7 @@ const makeLayer = (setup: Setup) => {
     Layer.provideMerge(ReactorSocketServer.layer(setup.listen())),
     Layer.provideMerge(ProbeLive),
     Layer.provide(setup.serialization),
-    Layer.provide(Runtime.layer)
+    Layer.provide(ReactorRuntime.layer)
   )
 }
 

@@ -1,5 +1,5 @@
 /**
- * Echo with the Effect API of our IO types, under `Runtime.runMain` (dedicated mode): one fiber
+ * Echo with the Effect API of our IO types, under `ReactorRuntime.runBlockingExit` (dedicated mode): one fiber
  * per connection looping `readChunk` -> `writeAll` with `Effect.whileLoop`, which runs in the fiber's
  * own loop (`Effect.forever` would add a yield per iteration).
  *
@@ -12,7 +12,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
-import * as Runtime from "../../src/Runtime.js"
+import * as ReactorRuntime from "../../src/ReactorRuntime.js"
 import * as TcpListener from "../../src/TcpListener.js"
 import type * as TcpStream from "../../src/TcpStream.js"
 import { type EchoOptions, exitAfterEffect } from "./echoOptions.js"
@@ -45,7 +45,7 @@ const program = (options: EchoOptions) =>
 
 /** @internal */
 export const serve = (options: EchoOptions): void => {
-  const exit = Runtime.runMain(Effect.scoped(program(options)))
+  const exit = ReactorRuntime.runBlockingExit(Effect.scoped(program(options)))
   if (Exit.isFailure(exit)) {
     console.error(exit.cause)
     process.exit(1)

@@ -15,8 +15,8 @@
  * copied into the connection's own `pending` buffer (the kernel's send buffer was full, which
  * ping-pong at these sizes hardly ever does) before the task yields.
  *
- * `future` runs dedicated (`Runtime.runMain`: the thread blocks in epoll_wait when idle);
- * `future-integrated` drives the same executor from Node's event loop (`Runtime.layer`).
+ * `future` runs dedicated (`ReactorRuntime.runBlockingExit`: the thread blocks in epoll_wait when idle);
+ * `future-integrated` drives the same executor from Node's event loop (`ReactorRuntime.layer`).
  *
  * @internal
  */
@@ -27,7 +27,7 @@ import * as Os from "node:os"
 import * as Executor from "../../src/Executor.js"
 import * as Poll from "../../src/Poll.js"
 import * as Reactor from "../../src/Reactor.js"
-import * as Runtime from "../../src/Runtime.js"
+import * as ReactorRuntime from "../../src/ReactorRuntime.js"
 import * as SimpleFuture from "../../src/SimpleFuture.js"
 import * as TcpListener from "../../src/TcpListener.js"
 import * as TcpStream from "../../src/TcpStream.js"
@@ -122,10 +122,10 @@ const program = (options: EchoOptions) =>
 /** @internal */
 export const serve = (options: EchoOptions): void => {
   if (options.variant === "future-integrated") {
-    Effect.runFork(Effect.scoped(program(options)).pipe(Effect.provide(Runtime.layer as Layer.Layer<any, any>)))
+    Effect.runFork(Effect.scoped(program(options)).pipe(Effect.provide(ReactorRuntime.layer as Layer.Layer<any, any>)))
     return
   }
-  const exit = Runtime.runMain(Effect.scoped(program(options)))
+  const exit = ReactorRuntime.runBlockingExit(Effect.scoped(program(options)))
   if (Exit.isFailure(exit)) {
     console.error(exit.cause)
     process.exit(1)

@@ -22,7 +22,7 @@ export interface EchoOptions {
 
 /**
  * `exitAfter` for servers whose clock is Effect's: a daemon fiber that exits the process. Under
- * `Runtime.runMain` Node's own timers never fire (the thread blocks in the poller), while Effect's
+ * `ReactorRuntime.runBlockingExit` Node's own timers never fire (the thread blocks in the poller), while Effect's
  * clock runs on the executor's timers.
  *
  * @internal

@@ -1,13 +1,13 @@
 /**
  * Echo through our @effect/platform adapter (src/ReactorSocketServer.ts), with the handler the
- * @effect/platform-node baseline runs (`./echoHandler.ts`), under `Runtime.runMain`.
+ * @effect/platform-node baseline runs (`./echoHandler.ts`), under `ReactorRuntime.runBlockingExit`.
  *
  * @internal
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as ReactorSocketServer from "../../src/ReactorSocketServer.js"
-import * as Runtime from "../../src/Runtime.js"
+import * as ReactorRuntime from "../../src/ReactorRuntime.js"
 import { echoHandler } from "./echoHandler.js"
 import { type EchoOptions, exitAfterEffect } from "./echoOptions.js"
 
@@ -25,7 +25,7 @@ export const serve = (options: EchoOptions): void => {
     yield* exitAfterEffect(options)
     return yield* server.run(echoHandler)
   })
-  const exit = Runtime.runMain(Effect.scoped(program))
+  const exit = ReactorRuntime.runBlockingExit(Effect.scoped(program))
   if (Exit.isFailure(exit)) {
     console.error(exit.cause)
     process.exit(1)

@@ -9,7 +9,7 @@
  * - `fiber-canceler`: `Effect.async` with a canceler (which wraps the wait in an interruption region), what a
  *   textbook wait costs.
  *
- * All of them run in dedicated mode (`Runtime.runMain`), fibers on the executor's Scheduler.
+ * All of them run in dedicated mode (`ReactorRuntime.runBlockingExit`), fibers on the executor's Scheduler.
  *
  * @internal
  */
@@ -18,7 +18,7 @@ import { parseArgs } from "node:util"
 import * as Executor from "../../src/Executor.js"
 import { unsafeAsyncNoCanceler } from "../../src/internal/effectAsync.js"
 import * as Poll from "../../src/Poll.js"
-import * as Runtime from "../../src/Runtime.js"
+import * as ReactorRuntime from "../../src/ReactorRuntime.js"
 import * as SimpleFuture from "../../src/SimpleFuture.js"
 import type { Waker } from "../../src/Waker.js"
 import { positive } from "./results.js"
@@ -115,6 +115,6 @@ const program = Effect.gen(function*() {
   return { kind, tasks, hops, usPerHop: (cpu.user + cpu.system) / (tasks * hops) }
 })
 
-const exit = Runtime.runMain(program)
+const exit = ReactorRuntime.runBlockingExit(program)
 if (exit._tag === "Failure") throw new Error(`wake workload failed: ${String(exit.cause)}`)
 console.log(JSON.stringify(exit.value))

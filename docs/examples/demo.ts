@@ -20,7 +20,7 @@ import {
   PollEvent,
   Poller,
   Reactor,
-  Runtime,
+  ReactorRuntime,
   SimpleFuture,
   Waker
 } from "../../src/index.js"
@@ -123,7 +123,7 @@ const futureTour = Effect.sync(() => {
   console.log("\n== 2. A SimpleFuture, the reactor and the executor loop (by hand)")
   const poller = Poller.unsafeOpen()
   const reactor = Reactor.unsafeMake(poller)
-  const executor = Executor.unsafeMake({ reactor, mode: "dedicated" })
+  const executor = Executor.unsafeMake({ reactor })
   const [read, write] = binding.pipe()
   try {
     const registration = reactor.register(read, Interest.readable)
@@ -165,7 +165,7 @@ const futureTour = Effect.sync(() => {
 })
 
 const effectTour = Effect.gen(function*() {
-  yield* heading("3. The same through Effect (Runtime.layer, integrated with Node's loop)")
+  yield* heading("3. The same through Effect (ReactorRuntime.layer, integrated with Node's loop)")
   const reactor = yield* Reactor.Reactor
   const [read, write] = binding.pipe()
   yield* Effect.addFinalizer(() => Effect.sync(() => (binding.close(read), binding.close(write))))
@@ -185,7 +185,7 @@ const main = Effect.gen(function*() {
   yield* Console.log("scope closed            -> poller closed, fds released")
   yield* futureTour
   yield* Effect.scoped(effectTour).pipe(
-    Effect.provide(Runtime.layerScheduler.pipe(Layer.provideMerge(Runtime.layer)))
+    Effect.provide(ReactorRuntime.layerScheduler.pipe(Layer.provideMerge(ReactorRuntime.layer)))
   )
   yield* Console.log("scope closed            -> tasks cancelled, sources deregistered, poller closed")
 })

@@ -12,7 +12,7 @@ import { Console, Effect, Exit } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Executor, File, Interest, IoError, Poller, Reactor, Runtime, SimpleFuture } from "../../src/index.js"
+import { Executor, File, Interest, IoError, Poller, Reactor, ReactorRuntime, SimpleFuture } from "../../src/index.js"
 
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-reactor-file-"))
 const path = Path.join(dir, "notes.txt")
@@ -87,7 +87,7 @@ const dedicated = (): string => {
   }
 }
 
-Effect.runPromise(program.pipe(Effect.provide(Runtime.layer))).then(
+Effect.runPromise(program.pipe(Effect.provide(ReactorRuntime.layer))).then(
   () => {
     console.log(`blockOn(openFuture, readFuture, closeFuture): "${dedicated()}"`)
     Fs.rmSync(dir, { recursive: true, force: true })

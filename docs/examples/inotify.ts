@@ -7,7 +7,7 @@ import { Console, Effect, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Inotify, Runtime } from "../../src/index.js"
+import { Inotify, ReactorRuntime } from "../../src/index.js"
 
 const { Mask } = Inotify
 
@@ -41,7 +41,7 @@ const program = Effect.gen(function*() {
   )
 })
 
-Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Runtime.layer))).catch((error) => {
+Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(ReactorRuntime.layer))).catch((error) => {
   console.error(error)
   process.exitCode = 1
 })

@@ -9,7 +9,7 @@
  * Pipes come from the addon's thin syscalls (an internal module).
  */
 import { Console, Effect } from "effect"
-import { AsyncFd, Interest, PollEvent, Poller, Reactor, Runtime } from "../../src/index.js"
+import { AsyncFd, Interest, PollEvent, Poller, Reactor, ReactorRuntime } from "../../src/index.js"
 import { binding } from "../../src/internal/native.js"
 
 const program = Effect.gen(function*() {
@@ -46,7 +46,7 @@ const program = Effect.gen(function*() {
   }
 })
 
-Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Runtime.layer))).then(
+Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(ReactorRuntime.layer))).then(
   () => console.log("done"),
   (error) => {
     console.error(error)

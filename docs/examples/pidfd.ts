@@ -5,7 +5,7 @@
  */
 import { Console, Effect } from "effect"
 import { spawn } from "node:child_process"
-import { Pidfd, Runtime } from "../../src/index.js"
+import { Pidfd, ReactorRuntime } from "../../src/index.js"
 
 const describe = (status: Pidfd.ExitStatus): string =>
   Pidfd.match(status, {
@@ -28,7 +28,7 @@ const program = Effect.gen(function*() {
   yield* Console.log(`child ${sleeping.pid} ${describe(yield* sleeping.exit)}`)
 })
 
-Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Runtime.layer))).catch((error) => {
+Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(ReactorRuntime.layer))).catch((error) => {
   console.error(error)
   process.exitCode = 1
 })

@@ -8,7 +8,7 @@
  * 3. The window size, and the end: once the controller is closed, the terminal side reads end of file.
  */
 import { Console, Effect, Fiber } from "effect"
-import { type AsyncFd, Pty, Runtime } from "../../src/index.js"
+import { type AsyncFd, Pty, ReactorRuntime } from "../../src/index.js"
 
 const show = (bytes: Uint8Array, n: number): string => JSON.stringify(Buffer.from(bytes.subarray(0, n)).toString())
 
@@ -56,7 +56,7 @@ const program = Effect.gen(function*() {
   yield* Console.log(`controller closed: the terminal side reads ${yield* pty.terminal.read(line)} (end of file)`)
 })
 
-Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Runtime.layer))).then(
+Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(ReactorRuntime.layer))).then(
   () => console.log("done"),
   (error) => {
     console.error(error)

@@ -9,7 +9,7 @@
  */
 import { Console, Effect, Stream } from "effect"
 import { spawn } from "node:child_process"
-import { Runtime, Signalfd } from "../../src/index.js"
+import { ReactorRuntime, Signalfd } from "../../src/index.js"
 
 const whose = (pid: number) => (pid === process.pid ? "this process" : "a child process")
 
@@ -45,7 +45,7 @@ const program = Effect.gen(function*() {
   yield* Console.log(`after close: ${heard} reached process.on`)
 })
 
-Effect.runPromise(program.pipe(Effect.provide(Runtime.layer))).then(
+Effect.runPromise(program.pipe(Effect.provide(ReactorRuntime.layer))).then(
   () => console.log("done"),
   (error) => {
     console.error(error)

@@ -7,7 +7,7 @@
  * 4. `get` and `disarm`: what is left of a setting, and a timer that no longer fires.
  */
 import { Console, Duration, Effect, Stream } from "effect"
-import { Runtime, Timerfd } from "../../src/index.js"
+import { ReactorRuntime, Timerfd } from "../../src/index.js"
 
 const program = Effect.gen(function*() {
   // 1. One-shot.
@@ -37,7 +37,7 @@ const program = Effect.gen(function*() {
   yield* Console.log(`disarmed: armed ${(yield* ticker.get).armed}`)
 })
 
-Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Runtime.layer))).then(
+Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(ReactorRuntime.layer))).then(
   () => console.log("done"),
   (error) => {
     console.error(error)

@@ -14,9 +14,10 @@ import * as address from "./address.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import * as reactor from "./reactor.js"
 import { EAGAIN, EPIPE, Source } from "./source.js"
 import { attemptSync, registerFd } from "./stream.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
+import * as reactorRuntime from "./reactorRuntime.js"
 
 /** @internal */
 export const WouldBlock: Api.WouldBlock = Symbol.for("effect-reactor/AsyncFd/WouldBlock") as Api.WouldBlock
@@ -129,8 +130,8 @@ const make = (owned: boolean) =>
 (
   fd: number,
   options?: Api.Options
-): Effect.Effect<AsyncFd, IoError, Reactor.Reactor | Scope.Scope> =>
-  Effect.flatMap(reactor.tag, (io) =>
+): Effect.Effect<AsyncFd, IoError, ReactorRuntime | Scope.Scope> =>
+  Effect.flatMap(reactorRuntime.reactorFor(owned ? "AsyncFd.adopt" : "AsyncFd.register"), (io) =>
     Effect.acquireRelease(
       attemptSync(() => {
         const bad = address.checkCount(fd, "fd", "register")

@@ -6,6 +6,8 @@
  *
  * @internal
  */
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import type * as Scheduler from "effect/Scheduler"
 import type { TimerQueue } from "./timerQueue.js"
 
@@ -20,6 +22,11 @@ export interface IoDriver {
   notify(): void
   /** Whether anything is registered (a registered source keeps the process alive). */
   readonly registrations: number
+  /** Whether something turns it: Node's loop watching the poller (integrated), or a `blockOn` loop (dedicated). */
+  readonly isDriven: boolean
+  /** A `blockOn` loop starts (or ends) turning it; loops nest. */
+  enterLoop(): void
+  leaveLoop(): void
   close(): void
 }
 
@@ -59,3 +66,30 @@ export const currentIo = (what: string): IoDriver => {
   if (io === undefined) throw new Error(`${what} needs a reactor, and this executor was built without one`)
   return io
 }
+
+/**
+ * What a program is told when `what` runs without the runtime's layer: the Effect face's counterpart of the
+ * messages above. @internal
+ */
+export const missingRuntime = (what: string, needs: string): string =>
+  `${what} needs ${needs}, and none is provided: add Effect.provide(ReactorRuntime.layer) (driven by Node's event ` +
+  `loop), or run the program with ReactorRuntime.runBlockingExit (this thread becomes the loop)`
+
+/**
+ * The service of `tag`, or a defect that names the layer to provide, instead of Effect's "Service not found" (a
+ * program gets past the types when it is plain JavaScript or casts). @internal
+ */
+export const serviceFor = <I, S>(tag: Context.Tag<I, S>, what: string, needs: string): Effect.Effect<S, never, I> =>
+  Effect.flatMap(
+    Effect.serviceOption(tag),
+    (service) => service._tag === "Some" ? Effect.succeed(service.value) : Effect.dieMessage(missingRuntime(what, needs))
+  )
+
+/**
+ * What an Effect that would wait on a reactor nothing turns is told (it would never wake: with nothing else keeping
+ * Node's loop alive, the program would end at that wait with exit code 0 and no word). @internal
+ */
+export const undrivenMessage = (what: string): string =>
+  `${what} would wait on a reactor that nothing drives, and never wake: the IO types run on ReactorRuntime.layer ` +
+  `(or ReactorRuntime.runBlockingExit); a reactor made by hand needs an executor turning it ` +
+  `(Executor.unsafeMake({ reactor }) and then attach() or blockOn)`

@@ -328,6 +328,15 @@ export class Executor {
     if (this.closed) throw new Error("blockOn: the executor is closed")
     const handle = this.spawn(future)
     const task = handle.task
+    this.io?.enterLoop()
+    try {
+      return this.drive(task)
+    } finally {
+      this.io?.leaveLoop()
+    }
+  }
+
+  private drive<A, E>(task: Task<A, E>): Exit.Exit<A, E> {
     while (task.exit === undefined) {
       this.tick()
       if (task.exit !== undefined) break

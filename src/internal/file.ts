@@ -53,6 +53,8 @@ import { binding, FILE_STAT_FIELDS, type NativeFileHandle } from "./native.js"
 import * as poll from "./poll.js"
 import * as reactor from "./reactor.js"
 import * as waker from "./waker.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
+import * as reactorRuntime from "./reactorRuntime.js"
 
 const { O_APPEND, O_CREAT, O_EXCL, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } = Fs.constants
 const { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } = Fs.constants
@@ -375,6 +377,10 @@ export class File implements Api.File {
 
   private effect<A>(op: Op<A> | IoError): Effect.Effect<A, IoError> {
     if (op instanceof IoError) return Effect.fail(op)
+    // The completion arrives through the reactor: without a driver it would never be seen.
+    if (!(this.registration as reactor.Registration).reactor.isDriven) {
+      return Effect.die(new Error(context.undrivenMessage(op.syscall)))
+    }
     return Effect.async<A, IoError>((resume) => {
       let operation: Operation
       try {
@@ -641,12 +647,13 @@ const start = (io: Reactor.Reactor, path: string, options: Api.OpenOptions | und
 export const open = (
   path: string,
   options?: Api.OpenOptions
-): Effect.Effect<File, IoError, Reactor.Reactor | Scope.Scope> =>
-  Effect.flatMap(reactor.tag, (io) =>
+): Effect.Effect<File, IoError, ReactorRuntime | Scope.Scope> =>
+  Effect.flatMap(reactorRuntime.reactorFor("File.open"), (io) =>
     Effect.acquireRelease(
       // Uninterruptible, as an acquisition is: an interruption waits for the open (which never blocks for long, see
       // `start`), and the release closes what it opened.
       Effect.suspend(() => {
+        if (!io.isDriven) return Effect.die(new Error(context.undrivenMessage("open")))
         let file: File
         try {
           file = start(io, path, options)

@@ -22,13 +22,13 @@ import * as Stream from "effect/Stream"
 import * as Os from "node:os"
 import type * as Api from "../Inotify.js"
 import type { IoError } from "../IoError.js"
-import type * as Reactor from "../Reactor.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import * as reactor from "./reactor.js"
 import { EINVAL, Source } from "./source.js"
 import { attemptSync, registerFd } from "./stream.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
+import * as reactorRuntime from "./reactorRuntime.js"
 
 type Mask = Api.Mask
 
@@ -246,8 +246,8 @@ export class InotifyImpl implements Api.Inotify {
 }
 
 /** @internal */
-export const make = (): Effect.Effect<InotifyImpl, IoError, Reactor.Reactor | Scope.Scope> =>
-  Effect.flatMap(reactor.tag, (io) =>
+export const make = (): Effect.Effect<InotifyImpl, IoError, ReactorRuntime | Scope.Scope> =>
+  Effect.flatMap(reactorRuntime.reactorFor("Inotify.make"), (io) =>
     Effect.acquireRelease(
       attemptSync(() => {
         let fd: number

@@ -27,13 +27,13 @@ import { ChildProcess } from "node:child_process"
 import * as Os from "node:os"
 import { IoError } from "../IoError.js"
 import type * as Api from "../Pidfd.js"
-import type * as Reactor from "../Reactor.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import * as reactor from "./reactor.js"
 import { EAGAIN, Source } from "./source.js"
 import { attemptSync, registerFd } from "./stream.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
+import * as reactorRuntime from "./reactorRuntime.js"
 
 const ECHILD = Os.constants.errno.ECHILD
 const { CLD_DUMPED, CLD_EXITED, CLD_KILLED } = binding.constants
@@ -197,8 +197,8 @@ const openFd = (pid: number): number => {
 const acquire = (
   pid: unknown,
   setup: (pid: number, fd: number) => { readonly child?: ChildProcess; readonly status?: Api.ExitStatus }
-): Effect.Effect<PidfdImpl, IoError, Reactor.Reactor | Scope.Scope> =>
-  Effect.flatMap(reactor.tag, (io) =>
+): Effect.Effect<PidfdImpl, IoError, ReactorRuntime | Scope.Scope> =>
+  Effect.flatMap(reactorRuntime.reactorFor("Pidfd.open"), (io) =>
     Effect.acquireRelease(
       attemptSync(() => {
         if (typeof pid !== "number" || !Number.isInteger(pid) || pid < 1 || pid > 0x7fffffff) {
@@ -220,13 +220,13 @@ const acquire = (
     ))
 
 /** @internal */
-export const open = (pid: number): Effect.Effect<PidfdImpl, IoError, Reactor.Reactor | Scope.Scope> =>
+export const open = (pid: number): Effect.Effect<PidfdImpl, IoError, ReactorRuntime | Scope.Scope> =>
   acquire(pid, () => ({}))
 
 /** @internal */
 export const fromChildProcess = (
   child: ChildProcess
-): Effect.Effect<PidfdImpl, IoError, Reactor.Reactor | Scope.Scope> =>
+): Effect.Effect<PidfdImpl, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.suspend(() => {
     if (!(child instanceof ChildProcess)) {
       return Effect.fail(ioError.invalidArgument("pidfd_open", "child must be a ChildProcess"))

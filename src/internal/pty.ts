@@ -26,9 +26,10 @@ import { AsyncFd } from "./asyncFd.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding, type NativeTermios } from "./native.js"
-import * as reactor from "./reactor.js"
 import { EINVAL, Source } from "./source.js"
 import { attemptSync, check, registerFd } from "./stream.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
+import * as reactorRuntime from "./reactorRuntime.js"
 
 const { ECHO, ICANON, TCSANOW } = binding.constants
 const ENOTTY = Os.constants.errno.ENOTTY
@@ -155,8 +156,8 @@ const register = (io: Reactor.Reactor, fd: number): AsyncFd =>
   new AsyncFd(new Source(fd, registerFd(io, fd, readWrite, false, "register"), true), readWrite)
 
 /** @internal */
-export const open = (options?: Api.Options): Effect.Effect<Api.Pty, IoError, Reactor.Reactor | Scope.Scope> =>
-  Effect.flatMap(reactor.tag, (io) =>
+export const open = (options?: Api.Options): Effect.Effect<Api.Pty, IoError, ReactorRuntime | Scope.Scope> =>
+  Effect.flatMap(reactorRuntime.reactorFor("Pty.open"), (io) =>
     Effect.acquireRelease(
       attemptSync(() => {
         const mode = options?.mode === undefined ? undefined : checkMode(options.mode, "openpty")

@@ -41,7 +41,6 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { format, NodeInspectSymbol } from "effect/Inspectable"
-import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Os from "node:os"
 import type { Interest } from "../Interest.js"
@@ -405,6 +404,8 @@ export class Reactor implements IoDriver, Api.Reactor {
   readonly oneshot: boolean
   private readonly mode: number
   private isClosed = false
+  private watching = false
+  private loops = 0
 
   constructor(readonly handle: Poller.PollerHandle, options?: Api.Options & { readonly capacity?: number }) {
     this.events = pollEvent.makeBatch(options?.events ?? DEFAULT_BATCH)
@@ -423,6 +424,18 @@ export class Reactor implements IoDriver, Api.Reactor {
 
   get closed(): boolean {
     return this.isClosed
+  }
+
+  get isDriven(): boolean {
+    return this.watching || this.loops > 0
+  }
+
+  enterLoop(): void {
+    this.loops++
+  }
+
+  leaveLoop(): void {
+    this.loops--
   }
 
   register(fd: number, wanted: Interest): Registration {
@@ -497,9 +510,11 @@ export class Reactor implements IoDriver, Api.Reactor {
   watch(onEvents: () => void): void {
     if (this.isClosed) throw closedError("watch")
     this.handle.watch(onEvents)
+    this.watching = true
   }
 
   unwatch(): void {
+    this.watching = false
     if (!this.handle.closed) this.handle.unwatch()
   }
 
@@ -533,9 +548,6 @@ export const make: Effect.Effect<Api.Reactor, never, Poller.Poller | Scope.Scope
   reactor = new Reactor(service.handle)
   return reactor
 })
-
-/** @internal */
-export const layer: Layer.Layer<Api.Reactor, never, Poller.Poller> = Layer.scoped(tag, make)
 
 /** @internal */
 export const register = (

@@ -38,10 +38,11 @@ import type * as Chunk from "effect/Chunk"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Os from "node:os"
-import type { Reactor } from "../Reactor.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as TcpStream from "../TcpStream.js"
 import * as UnixStream from "../UnixStream.js"
 import * as Waker from "../Waker.js"
+import * as reactorRuntime from "./reactorRuntime.js"
 
 /**
  * What the adapter needs of a connected stream socket (`TcpStream` and `UnixStream` both are one).
@@ -421,7 +422,7 @@ type NetConnectOptions =
     readonly readBufferSize?: number | undefined
   }
 
-const connect = (options: NetConnectOptions): Effect.Effect<Connection, Socket.SocketError, Reactor | Scope.Scope> =>
+const connect = (options: NetConnectOptions): Effect.Effect<Connection, Socket.SocketError, ReactorRuntime | Scope.Scope> =>
   Effect.mapError(
     "path" in options ?
       UnixStream.connect({ path: options.path }) :
@@ -434,8 +435,9 @@ const connect = (options: NetConnectOptions): Effect.Effect<Connection, Socket.S
   )
 
 /** @internal */
-export const makeNet = (options: NetConnectOptions): Effect.Effect<Socket.Socket, Socket.SocketError, Reactor> =>
-  fromConnection(connect(options), options)
+export const makeNet = (options: NetConnectOptions): Effect.Effect<Socket.Socket, Socket.SocketError, ReactorRuntime> =>
+  // The socket connects at each `run`; a missing runtime is told at once, not at the first run.
+  Effect.zipRight(reactorRuntime.runtimeFor("ReactorSocket.makeNet"), fromConnection(connect(options), options))
 
 /** @internal */
 export const fromStream: <RO>(
@@ -453,9 +455,9 @@ export const makeNetChannel = <IE = never>(
   IE,
   void,
   unknown,
-  Reactor
+  ReactorRuntime
 > => Channel.unwrap(Effect.map(makeNet(options), Socket.toChannelWith<IE>()))
 
 /** @internal */
-export const layerNet = (options: NetConnectOptions): Layer.Layer<Socket.Socket, Socket.SocketError, Reactor> =>
+export const layerNet = (options: NetConnectOptions): Layer.Layer<Socket.Socket, Socket.SocketError, ReactorRuntime> =>
   Layer.effect(Socket.Socket, makeNet(options))

@@ -30,7 +30,7 @@ import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import type { IoError } from "../IoError.js"
-import type { Reactor } from "../Reactor.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as TcpListener from "../TcpListener.js"
 import type { TcpStream } from "../TcpStream.js"
 import * as UnixListener from "../UnixListener.js"
@@ -205,7 +205,7 @@ type ListenOptions =
 
 const bind = (
   options: ListenOptions
-): Effect.Effect<TcpListener.TcpListener, IoError, Reactor | Scope.Scope> =>
+): Effect.Effect<TcpListener.TcpListener, IoError, ReactorRuntime | Scope.Scope> =>
   "path" in options ?
     UnixListener.bind({
       path: options.path,
@@ -225,7 +225,7 @@ const setNoDelay = (conn: TcpStream): Effect.Effect<void, IoError> => conn.setNo
 /** @internal */
 export const make = (
   options: ListenOptions
-): Effect.Effect<SocketServer.SocketServer["Type"], SocketServer.SocketServerError, Reactor | Scope.Scope> =>
+): Effect.Effect<SocketServer.SocketServer["Type"], SocketServer.SocketServerError, ReactorRuntime | Scope.Scope> =>
   Effect.flatMap(
     Effect.mapError(bind(options), (cause) => new SocketServer.SocketServerError({ reason: "Open", cause })),
     (listener) =>
@@ -239,7 +239,7 @@ export const make = (
 /** @internal */
 export const layer = (
   options: ListenOptions
-): Layer.Layer<SocketServer.SocketServer, SocketServer.SocketServerError, Reactor> =>
+): Layer.Layer<SocketServer.SocketServer, SocketServer.SocketServerError, ReactorRuntime> =>
   Layer.scoped(SocketServer.SocketServer, make(options))
 
 const reportUnhandledError = <E>(cause: Cause.Cause<E>): Effect.Effect<void> =>

@@ -37,12 +37,12 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import { isMainThread } from "node:worker_threads"
 import { IoError } from "../IoError.js"
-import type * as Reactor from "../Reactor.js"
 import type * as Api from "../Signalfd.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import { EAGAIN, EPIPE, type Source } from "./source.js"
 import { openReadable } from "./timerfd.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
 
 const { SIGRTMAX, SIGRTMIN } = binding.constants
 const signals = Os.constants.signals
@@ -376,7 +376,7 @@ export class Signalfd implements Api.Signalfd {
 /** @internal */
 export const make = (
   wanted: ReadonlyArray<Api.Signal>
-): Effect.Effect<Signalfd, IoError, Reactor.Reactor | Scope.Scope> =>
+): Effect.Effect<Signalfd, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.suspend(() => {
     if (!Array.isArray(wanted) || wanted.length === 0) {
       return Effect.fail(
@@ -391,6 +391,7 @@ export const make = (
     }
     list.sort((a, b) => a - b)
     return openReadable(
+      "Signalfd.make",
       "signalfd",
       () => {
         const release = hold(list)

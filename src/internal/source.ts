@@ -19,6 +19,7 @@ import type { IoError } from "../IoError.js"
 import type * as Api from "../Reactor.js"
 import type { Direction } from "../Reactor.js"
 import type { Waker } from "../Waker.js"
+import * as context from "./context.js"
 import { unsafeAsyncNoCanceler } from "./effectAsync.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
@@ -233,14 +234,19 @@ export class Source {
     if (this.isClosed) return Effect.fail(ioError.closed(op.syscall))
     const direction = op.direction
     // Byte streams (requested > 0) look at the cached readiness first; datagrams and arbitrary fds always try first.
-    if (op.requested > 0 && !this.mayProgress(direction)) return op.wait
+    if (op.requested > 0 && !this.mayProgress(direction)) return this.waitFor(op)
     const n = op.attempt()
     if (n >= 0) {
       this.transferred(direction, n, op.requested)
       return Effect.succeed(op.value(n))
     }
     if (n !== -EAGAIN) return Effect.fail(ioError.fromErrno(n, op.syscall))
-    return op.wait
+    return this.waitFor(op)
+  }
+
+  /** `op.wait`, unless nothing drives the reactor: then the wait could never end, and it dies saying so. */
+  private waitFor<A>(op: Operation<A>): Effect.Effect<A, IoError> {
+    return this.registration.reactor.isDriven ? op.wait : Effect.die(new Error(context.undrivenMessage(op.syscall)))
   }
 
   /**
@@ -304,6 +310,10 @@ export class Source {
     return Effect.async<{ readonly tick: number; readonly ready: number }, IoError>((resume) => {
       if (this.isClosed) {
         resume(Effect.fail(ioError.closed(syscall)))
+        return
+      }
+      if (!this.registration.reactor.isDriven) {
+        resume(Effect.die(new Error(context.undrivenMessage(syscall))))
         return
       }
       const w = waker.make(() => {

@@ -31,10 +31,11 @@ import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import * as poll from "./poll.js"
-import * as reactor from "./reactor.js"
 import * as readSlab from "./readSlab.js"
 import * as socketAddress from "./socketAddress.js"
 import { EAGAIN, EBADF, EINPROGRESS, EINVAL, ENOTCONN, EPIPE, Source } from "./source.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
+import * as reactorRuntime from "./reactorRuntime.js"
 
 /** The `family` argument of `binding.socket`: 1 (Unix), 4 or 6. @internal */
 export type Family = 1 | 4 | 6
@@ -349,8 +350,8 @@ const connectWith = (
   family: Family,
   start: (fd: number) => number,
   timeout: Duration.Duration | undefined
-): Effect.Effect<StreamSocket, IoError, Reactor.Reactor | Scope.Scope> =>
-  Effect.flatMap(reactor.tag, (io) =>
+): Effect.Effect<StreamSocket, IoError, ReactorRuntime | Scope.Scope> =>
+  Effect.flatMap(reactorRuntime.reactorFor(family === 1 ? "UnixStream.connect" : "TcpStream.connect"), (io) =>
     Effect.flatMap(
       Effect.acquireRelease(
         attemptSync(() => adopt(io, openSocket(family, "stream"), family, "connect")),
@@ -387,7 +388,7 @@ const connectWith = (
 /** @internal */
 export const connect = (
   options: TcpStreamApi.ConnectOptions
-): Effect.Effect<StreamSocket, IoError, Reactor.Reactor | Scope.Scope> =>
+): Effect.Effect<StreamSocket, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.gen(function*() {
     if (typeof options !== "object" || options === null) {
       return yield* Effect.fail(ioError.invalidArgument("connect", "options must be an object"))
@@ -406,7 +407,7 @@ export const connect = (
 /** @internal */
 export const connectUnix = (
   options: { readonly path: string; readonly timeout?: Duration.DurationInput | undefined }
-): Effect.Effect<StreamSocket, IoError, Reactor.Reactor | Scope.Scope> =>
+): Effect.Effect<StreamSocket, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.gen(function*() {
     const badPath = address.checkPath(options?.path, "connect")
     if (badPath !== undefined) return yield* Effect.fail(badPath)
@@ -445,10 +446,11 @@ export const unsafeFromFd = (io: Reactor.Reactor, fd: number, options?: TcpStrea
 /** @internal */
 export const fromFd = (
   fd: number,
-  options?: TcpStreamApi.FromFdOptions
-): Effect.Effect<StreamSocket, IoError, Reactor.Reactor | Scope.Scope> =>
+  options?: TcpStreamApi.FromFdOptions,
+  what = "TcpStream.fromFd"
+): Effect.Effect<StreamSocket, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.flatMap(
-    reactor.tag,
+    reactorRuntime.reactorFor(what),
     (io) => Effect.acquireRelease(attemptSync(() => unsafeFromFd(io, fd, options)), releaseSocket)
   )
 
@@ -589,8 +591,8 @@ const listenOn = (
   setup: (fd: number) => void,
   backlog: number,
   path: string | undefined
-): Effect.Effect<Listener, IoError, Reactor.Reactor | Scope.Scope> =>
-  Effect.flatMap(reactor.tag, (io) =>
+): Effect.Effect<Listener, IoError, ReactorRuntime | Scope.Scope> =>
+  Effect.flatMap(reactorRuntime.reactorFor(path === undefined ? "TcpListener.bind" : "UnixListener.bind"), (io) =>
     Effect.acquireRelease(
       attemptSync(() => {
         const fd = openSocket(family, "stream")
@@ -613,7 +615,7 @@ const listenOn = (
 /** @internal */
 export const bind = (
   options: TcpListenerApi.BindOptions
-): Effect.Effect<Listener, IoError, Reactor.Reactor | Scope.Scope> =>
+): Effect.Effect<Listener, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.gen(function*() {
     if (typeof options !== "object" || options === null) {
       return yield* Effect.fail(ioError.invalidArgument("bind", "options must be an object"))
@@ -638,7 +640,7 @@ export const bind = (
 /** @internal */
 export const bindUnix = (
   options: { readonly path: string; readonly backlog?: number | undefined }
-): Effect.Effect<Listener, IoError, Reactor.Reactor | Scope.Scope> =>
+): Effect.Effect<Listener, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.gen(function*() {
     const badPath = address.checkPath(options?.path, "bind")
     if (badPath !== undefined) return yield* Effect.fail(badPath)

@@ -22,9 +22,10 @@ import type * as Api from "../Timerfd.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import * as reactor from "./reactor.js"
 import { EPIPE, Source } from "./source.js"
 import { attemptSync, registerFd } from "./stream.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
+import * as reactorRuntime from "./reactorRuntime.js"
 
 const clocks: ReadonlySet<string> = new Set<Api.Clock>(["monotonic", "realtime", "boottime"])
 
@@ -163,19 +164,21 @@ export interface Opened {
 }
 
 /**
- * Opens a non-blocking, close-on-exec fd with `open` (which throws a boundary error or an `IoError`) and registers
+ * `what` (the caller's public name, for the message when the runtime is missing) opens a non-blocking, close-on-exec fd
+ * with `open` (which throws a boundary error or an `IoError`) and registers
  * it readable, in the current scope: the release deregisters, runs `onClose`, then closes the fd. When registering
  * fails, `onClose` runs and the fd is closed at once.
  *
  * @internal
  */
 export const openReadable = <A>(
+  what: string,
   syscall: string,
   open: () => Opened,
   wrap: (source: Source) => A,
   release: (a: A) => Effect.Effect<void>
-): Effect.Effect<A, IoError, Reactor.Reactor | Scope.Scope> =>
-  Effect.flatMap(reactor.tag, (io) =>
+): Effect.Effect<A, IoError, ReactorRuntime | Scope.Scope> =>
+  Effect.flatMap(reactorRuntime.reactorFor(what), (io) =>
     Effect.acquireRelease(
       attemptSync(() => {
         let opened: Opened
@@ -202,7 +205,7 @@ export const openReadable = <A>(
     ))
 
 /** @internal */
-export const make = (options?: Api.Options): Effect.Effect<Timerfd, IoError, Reactor.Reactor | Scope.Scope> =>
+export const make = (options?: Api.Options): Effect.Effect<Timerfd, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.suspend(() => {
     const clock = options?.clock ?? "monotonic"
     if (!clocks.has(clock)) {
@@ -214,6 +217,7 @@ export const make = (options?: Api.Options): Effect.Effect<Timerfd, IoError, Rea
       )
     }
     return openReadable(
+      "Timerfd.make",
       "timerfd_create",
       () => ({ fd: binding.timerfdCreate(clock) }),
       (source) => new Timerfd(source, clock),

@@ -7,17 +7,17 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { Interest } from "../Interest.js"
 import type { IoError } from "../IoError.js"
-import type * as Reactor from "../Reactor.js"
 import type { SocketAddress } from "../SocketAddress.js"
 import type * as Api from "../UdpSocket.js"
 import * as address from "./address.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import * as reactor from "./reactor.js"
 import * as socketAddress from "./socketAddress.js"
 import { EINVAL, Source } from "./source.js"
 import { attemptSync, check, type Family, notBytes, openSocket, registerFd } from "./stream.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
+import * as reactorRuntime from "./reactorRuntime.js"
 
 const constants = binding.constants
 
@@ -105,13 +105,13 @@ export class UdpSocket implements Api.UdpSocket {
 /** @internal */
 export const bind = (
   options: Api.BindOptions = { port: 0 }
-): Effect.Effect<UdpSocket, IoError, Reactor.Reactor | Scope.Scope> =>
+): Effect.Effect<UdpSocket, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.gen(function*() {
     const port = options.port ?? 0
     const badPort = address.checkPort(port, "bind")
     if (badPort !== undefined) return yield* Effect.fail(badPort)
     const { address: host, family } = yield* address.resolveHost(options.host ?? "127.0.0.1", "bind")
-    const io = yield* reactor.tag
+    const io = yield* reactorRuntime.reactorFor("UdpSocket.bind")
     return yield* Effect.acquireRelease(
       attemptSync(() => {
         const fd = openSocket(family, "dgram")

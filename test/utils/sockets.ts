@@ -5,7 +5,7 @@ import { expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { IoError } from "../../src/IoError.js"
-import type * as Reactor from "../../src/Reactor.js"
+import type * as ReactorRuntime from "../../src/ReactorRuntime.js"
 import * as TcpListener from "../../src/TcpListener.js"
 import * as TcpStream from "../../src/TcpStream.js"
 
@@ -37,7 +37,7 @@ export const readExactly = (stream: TcpStream.TcpStream, n: number): Effect.Effe
 export const connectedPair: Effect.Effect<
   { readonly client: TcpStream.TcpStream; readonly server: TcpStream.TcpStream },
   IoError,
-  Reactor.Reactor | Scope.Scope
+  ReactorRuntime.ReactorRuntime | Scope.Scope
 > = Effect.gen(function*() {
   const bound = yield* TcpListener.bind({ port: 0 })
   const port = (bound.localAddress as { port: number }).port

@@ -13,16 +13,35 @@ import * as ChildProcess from "node:child_process"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
+import * as Cause from "effect/Cause"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as AsyncFd from "../src/AsyncFd.js"
 import * as Executor from "../src/Executor.js"
+import * as File from "../src/File.js"
+import * as Inotify from "../src/Inotify.js"
 import * as Interest from "../src/Interest.js"
+import * as Pidfd from "../src/Pidfd.js"
+import * as Poller from "../src/Poller.js"
+import * as Pty from "../src/Pty.js"
+import * as ReactorSocket from "../src/ReactorSocket.js"
+import * as ReactorSocketServer from "../src/ReactorSocketServer.js"
+import * as Signalfd from "../src/Signalfd.js"
+import * as TcpListener from "../src/TcpListener.js"
+import * as TcpStream from "../src/TcpStream.js"
+import * as Timerfd from "../src/Timerfd.js"
+import * as UdpSocket from "../src/UdpSocket.js"
+import * as UnixListener from "../src/UnixListener.js"
+import * as UnixStream from "../src/UnixStream.js"
 import { addonPath, binding } from "../src/internal/native.js"
 import * as PollModule from "../src/Poll.js"
 import * as Reactor from "../src/Reactor.js"
 import * as SimpleFuture from "../src/SimpleFuture.js"
-import { FdScope } from "./utils/fds.js"
+import { fdCount, FdScope } from "./utils/fds.js"
 import { Gate } from "./utils/futures.js"
+import { runtimeOver } from "./utils/runtime.js"
 import type { Executor as ExecutorClass } from "../src/internal/executor.js"
-import * as Runtime from "../src/Runtime.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import type { Waker } from "../src/Waker.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
@@ -65,9 +84,135 @@ const pipeSource = Effect.gen(function*() {
   return { read, write, registration, fds }
 })
 
+/** The message of the defect `exit` died with, if it died. */
+const defectMessage = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
+  if (Exit.isSuccess(exit)) return undefined
+  const defect = Cause.dieOption(exit.cause)
+  return Option.isSome(defect) && defect.value instanceof Error ? defect.value.message : undefined
+}
+
+/** Runs `effect` with its requirements erased, as a plain-JavaScript program (or a cast) would. */
+const runUnchecked = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.runPromiseExit(Effect.scoped(effect) as Effect.Effect<A, E>)
+
 const timerSize = Effect.map(Executor.Executor, (executor) => (executor.handle as unknown as ExecutorClass).timer.size)
 
-describe("Runtime", () => {
+describe("ReactorRuntime", () => {
+  describe("wiring", () => {
+    it("a hand-turned reactor does not satisfy the IO types: the program does not type-check", () => {
+      const handWired = Layer.scoped(Reactor.Reactor, Reactor.make).pipe(Layer.provideMerge(Poller.layer))
+      const program = Effect.scoped(TcpListener.bind({ port: 0 })).pipe(Effect.provide(handWired))
+      // @ts-expect-error ReactorRuntime is still required: only the runtime drives the reactor the IO types wait on.
+      const runnable: Effect.Effect<unknown, unknown, never> = program
+      expect(Effect.isEffect(runnable)).toBe(true)
+    })
+
+    // Every public entry point that needs the runtime, run without it: each dies at once, naming itself and the layer
+    // to provide, and opens nothing.
+    const entryPoints: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown, any>]> = [
+      ["TcpListener.bind", TcpListener.bind({ port: 0 })],
+      ["TcpStream.connect", TcpStream.connect({ port: 1 })],
+      ["TcpStream.fromFd", TcpStream.fromFd(0)],
+      ["UnixListener.bind", UnixListener.bind({ path: "/tmp/effect-reactor-never.sock" })],
+      ["UnixStream.connect", UnixStream.connect({ path: "/tmp/effect-reactor-never.sock" })],
+      ["UnixStream.fromFd", UnixStream.fromFd(0)],
+      ["UdpSocket.bind", UdpSocket.bind()],
+      ["AsyncFd.register", AsyncFd.register(0)],
+      ["AsyncFd.adopt", AsyncFd.adopt(0)],
+      ["File.open", File.open("/dev/null")],
+      ["Inotify.make", Inotify.make()],
+      ["Pidfd.open", Pidfd.open(process.pid)],
+      ["Pty.open", Pty.open()],
+      ["Signalfd.make", Signalfd.make(["SIGUSR2"])],
+      ["Timerfd.make", Timerfd.make()],
+      ["ReactorSocket.makeNet", ReactorSocket.makeNet({ port: 1 })],
+      ["TcpListener.bind", ReactorSocketServer.make({ port: 0 })],
+      ["Executor.run", Executor.run(SimpleFuture.succeed(1))],
+      ["Executor.run", SimpleFuture.toEffect(SimpleFuture.succeed(1))],
+      ["ReactorRuntime.layerScheduler", Layer.launch(ReactorRuntime.layerScheduler)]
+    ]
+
+    it.each(entryPoints)("%s without the runtime dies naming ReactorRuntime.layer", async (name, effect) => {
+      const before = fdCount()
+      const message = defectMessage(await runUnchecked(effect))
+      expect(message).toBe(
+        `${name} needs ${name.startsWith("Executor") ? "an executor" : "the effect-reactor runtime"}, and none is ` +
+          "provided: add Effect.provide(ReactorRuntime.layer) (driven by Node's event loop), or run the program " +
+          "with ReactorRuntime.runBlockingExit (this thread becomes the loop)"
+      )
+      expect(fdCount()).toBe(before)
+    })
+
+    it("a plain-JavaScript program without the runtime ends with that message and a failing exit code", async () => {
+      const result = ChildProcess.spawnSync(
+        process.execPath,
+        ["--import", "tsx", Path.join(here, "fixtures", "forgotten-runtime.mjs")],
+        { encoding: "utf8", timeout: 20_000, cwd: Path.join(here, "..") }
+      )
+      expect(result.status).toBe(1)
+      expect(result.stdout).toBe("")
+      expect(result.stderr).toContain(
+        "TcpListener.bind needs the effect-reactor runtime, and none is provided: add Effect.provide(ReactorRuntime.layer)"
+      )
+    })
+
+    it.live("the runtime's reactor is driven in both modes; a hand-made one is not until an executor turns it", () =>
+      Effect.gen(function*() {
+        const integrated = yield* Effect.provide(
+          Effect.map(ReactorRuntime.ReactorRuntime, (runtime) => [runtime.mode, runtime.reactor.isDriven]),
+          ReactorRuntime.layer
+        )
+        expect(integrated).toEqual(["integrated", true])
+        const dedicated = ReactorRuntime.runBlockingExit(
+          Effect.map(ReactorRuntime.ReactorRuntime, (runtime) => [runtime.mode, runtime.reactor.isDriven])
+        )
+        expect(Exit.isSuccess(dedicated) && dedicated.value).toEqual(["dedicated", true])
+
+        const handle = Poller.unsafeOpen()
+        const reactor = Reactor.unsafeMake(handle)
+        const executor = Executor.unsafeMake({ reactor })
+        expect(reactor.isDriven).toBe(false)
+        let duringBlockOn: boolean | undefined
+        executor.blockOn(SimpleFuture.sync(() => (duringBlockOn = reactor.isDriven)))
+        expect([duringBlockOn, reactor.isDriven]).toEqual([true, false])
+        executor.attach()
+        expect(reactor.isDriven).toBe(true)
+        executor.close()
+        expect(reactor.isDriven).toBe(false)
+        reactor.close()
+        handle.close()
+      }))
+
+    it.live("an Effect wait on a reactor that nothing drives dies at once instead of never waking", () =>
+      Effect.gen(function*() {
+        const handle = Poller.unsafeOpen()
+        const reactor = Reactor.unsafeMake(handle)
+        const fds = new FdScope()
+        const [read] = fds.pipe()
+        const [left, right] = binding.socketpair()
+        const before = fdCount()
+        const scope = yield* Scope.make()
+        const undriven = Effect.provideService(ReactorRuntime.ReactorRuntime, runtimeOver(handle, reactor))
+        const pipe = yield* Scope.extend(AsyncFd.register(read, { interest: Interest.readable }), scope).pipe(undriven)
+        const stream = yield* Scope.extend(UnixStream.fromFd(left), scope).pipe(undriven)
+        const readiness = yield* Effect.exit(pipe.readable)
+        const received = yield* Effect.exit(stream.read(new Uint8Array(8)))
+        expect(defectMessage(readiness)).toMatch(/^readable would wait on a reactor that nothing drives, and never wake/)
+        expect(defectMessage(received)).toMatch(/^recv would wait on a reactor that nothing drives/)
+        expect(defectMessage(received)).toContain("ReactorRuntime.layer")
+        const opened = yield* Effect.exit(Scope.extend(File.open("/dev/null"), scope).pipe(undriven))
+        expect(defectMessage(opened)).toMatch(/^open would wait on a reactor that nothing drives/)
+        expect(reactor.registrations).toBe(2)
+        yield* Scope.close(scope, Exit.void)
+        expect(reactor.registrations).toBe(0)
+        expect(fdCount()).toBe(before - 1)
+        binding.close(right)
+        fds.closeAll()
+        reactor.close()
+        handle.close()
+      }))
+  })
+
   describe("bridges", () => {
     it("fromEffect runs the fiber on the executor, so blockOn completes it without Node's loop", () => {
       const executor = Executor.unsafeMake()
@@ -93,14 +238,14 @@ describe("Runtime", () => {
     it.live("toEffect runs a future on the Executor service", () =>
       SimpleFuture.toEffect(SimpleFuture.sleep("5 millis").pipe(SimpleFuture.map(() => "slept"))).pipe(
         Effect.map((value) => expect(value).toBe("slept")),
-        Effect.provide(Runtime.layer)
+        Effect.provide(ReactorRuntime.layer)
       ))
   })
 
-  describe("dedicated mode (runMain)", () => {
+  describe("dedicated mode (runBlockingExit)", () => {
     it("runs Effect.sleep on the executor's timer queue and never wakes early", () => {
       const start = performance.now()
-      const exit = Runtime.runMain(
+      const exit = ReactorRuntime.runBlockingExit(
         Effect.gen(function*() {
           const fiber = yield* Effect.fork(Effect.sleep("40 millis"))
           yield* Effect.yieldNow()
@@ -115,7 +260,7 @@ describe("Runtime", () => {
 
     it("runs concurrent fibers, Schedules and timeouts", () => {
       let attempts = 0
-      const exit = Runtime.runMain(
+      const exit = ReactorRuntime.runBlockingExit(
         Effect.gen(function*() {
           const all = yield* Effect.all(
             [Effect.as(Effect.sleep("30 millis"), "a"), Effect.as(Effect.sleep("10 millis"), "b")],
@@ -132,7 +277,7 @@ describe("Runtime", () => {
 
     it.each(["epoll", "poll"] as const)("wakes a task blocked on IO when another thread writes (%s)", (backend) => {
       const start = performance.now()
-      const exit = Runtime.runMain(
+      const exit = ReactorRuntime.runBlockingExit(
         Effect.scoped(Effect.gen(function*() {
           const { read, registration, write } = yield* pipeSource
           // A Worker writes in 50 ms: this thread learns of it only by blocking in the poller.
@@ -153,17 +298,17 @@ describe("Runtime", () => {
     })
 
     it("returns the effect's failure as its Exit", () => {
-      const exit = Runtime.runMain(Effect.fail("no"))
+      const exit = ReactorRuntime.runBlockingExit(Effect.fail("no"))
       expect(Exit.isFailure(exit)).toBe(true)
     })
 
     it("runs on the poll backend too", () => {
-      const exit = Runtime.runMain(Effect.as(Effect.sleep("5 millis"), "ok"), { backend: "poll" })
+      const exit = ReactorRuntime.runBlockingExit(Effect.as(Effect.sleep("5 millis"), "ok"), { backend: "poll" })
       expect(Exit.isSuccess(exit) && exit.value).toBe("ok")
     })
   })
 
-  describe("integrated mode (Runtime.layer)", () => {
+  describe("integrated mode (ReactorRuntime.layer)", () => {
     it.live("Executor.run drives a future to its result", () =>
       Effect.gen(function*() {
         const gate = new Gate()
@@ -172,7 +317,7 @@ describe("Runtime", () => {
         gate.isOpen = true
         gate.waker!.wake()
         expect(yield* Fiber.join(fiber)).toBe("open")
-      }).pipe(Effect.provide(Runtime.layer)))
+      }).pipe(Effect.provide(ReactorRuntime.layer)))
 
     it.live("a task blocked on IO is woken from Node's loop while Node's timers keep running", () =>
       Effect.scoped(Effect.gen(function*() {
@@ -182,7 +327,7 @@ describe("Runtime", () => {
         setTimeout(() => fds.write(write, "pong"), 30)
         expect(yield* Executor.run(readPipe(registration, read))).toBe("pong")
         expect(nodeTimerRan).toBe(true)
-      })).pipe(Effect.provide(Runtime.layer)))
+      })).pipe(Effect.provide(ReactorRuntime.layer)))
 
     it.live("interrupting a task blocked on IO removes its waker from the registration", () =>
       Effect.scoped(Effect.gen(function*() {
@@ -196,7 +341,7 @@ describe("Runtime", () => {
         expect(reactor.turn(50)).toBe(0)
         const executor = yield* Executor.Executor
         expect(executor.handle.tasks).toBe(0)
-      })).pipe(Effect.provide(Runtime.layer)))
+      })).pipe(Effect.provide(ReactorRuntime.layer)))
 
     it.live("interrupting run cancels the future, runs its cleanup once, and no wake reaches it after", () =>
       Effect.gen(function*() {
@@ -213,7 +358,7 @@ describe("Runtime", () => {
         expect(gate.polls).toBe(1)
         const executor = yield* Executor.Executor
         expect(executor.handle.tasks).toBe(0)
-      }).pipe(Effect.provide(Runtime.layer)))
+      }).pipe(Effect.provide(ReactorRuntime.layer)))
 
     it.live("closing the runtime's scope cancels every task", () =>
       Effect.gen(function*() {
@@ -223,7 +368,7 @@ describe("Runtime", () => {
             const executor = yield* Executor.Executor
             for (const gate of gates) yield* executor.spawn(gate)
             yield* eventually(() => gates.every((gate) => gate.polls === 1))
-          }).pipe(Effect.provide(Layer.fresh(Runtime.layer)))
+          }).pipe(Effect.provide(Layer.fresh(ReactorRuntime.layer)))
         )
         expect(gates.map((gate) => gate.drops)).toEqual([1, 1, 1])
       }))
@@ -235,7 +380,7 @@ describe("Runtime", () => {
         expect(yield* timerSize).toBe(1)
         yield* Fiber.join(fiber)
         expect(yield* timerSize).toBe(0)
-      }).pipe(Effect.provide(Runtime.layerScheduler.pipe(Layer.provideMerge(Runtime.layer)))))
+      }).pipe(Effect.provide(ReactorRuntime.layerScheduler.pipe(Layer.provideMerge(ReactorRuntime.layer)))))
   })
 
   describe("the process", () => {
