@@ -1,5 +1,7 @@
 /**
- * The runnable examples under docs/examples/, run as a user would (`npx tsx docs/examples/<name>`), in a child.
+ * The runnable examples under docs/examples/, run as a user would (`npx tsx docs/examples/<name>`), in a child. They
+ * import "effect-reactor" by its name; the package's `effect-reactor-source` export condition resolves that to `src/`
+ * here, so they run against the sources without a build.
  */
 import { expect } from "@effect/vitest"
 import * as Path from "node:path"
@@ -10,7 +12,11 @@ const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..", ".
 
 /** Runs docs/examples/`name`; checks that it ends by itself, cleanly and silently on stderr; its stdout lines. */
 export const runExample = async (name: string): Promise<Array<string>> => {
-  const result = await runChild(["--import", "tsx", Path.join(root, "docs", "examples", name)], 60_000, root)
+  const result = await runChild(
+    ["--conditions=effect-reactor-source", "--import", "tsx", Path.join(root, "docs", "examples", name)],
+    60_000,
+    root
+  )
   expect({ code: result.code, timedOut: result.timedOut, stderr: result.stderr }).toEqual({
     code: 0,
     timedOut: false,
