@@ -101,7 +101,9 @@ export const reasons: ReadonlyArray<IoErrorReason> = [
  *
  * `syscall` names the system call ("connect", "recv", "accept4") or, for input rejected before any syscall, the
  * operation ("bind", "read"). `errno` is the positive POSIX number and `code` its symbolic name ("ECONNREFUSED");
- * both are absent when the error did not come from a syscall.
+ * both are absent when the error did not come from a syscall. `address` is the address a `connect`, `bind` or
+ * `listen` was for (`"127.0.0.1:8080"`, `"[::1]:8080"`, or a Unix socket's path), and the message ends with it, as
+ * Node's do: `connect ECONNREFUSED: connection refused 127.0.0.1:1`.
  *
  * @example
  * ```ts
@@ -123,6 +125,7 @@ export class IoError extends Data.TaggedError("IoError")<{
   readonly syscall: string
   readonly errno?: number | undefined
   readonly code?: string | undefined
+  readonly address?: string | undefined
   readonly message: string
   readonly cause?: unknown
 }> {}

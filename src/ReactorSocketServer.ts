@@ -4,7 +4,8 @@
  *
  * - `address` is the address the listener is bound to (with `port: 0`, the port the kernel chose).
  * - `run(handler)` accepts connections while it runs and hands each to `handler` as a `Socket` in its own fiber; the
- *   handler's failures are logged at the fiber's unhandled-error log level, never fail `run`.
+ *   handler's failures are logged at the fiber's unhandled-error log level, never fail `run`. When the server's scope
+ *   closes under a `run` forked elsewhere, that `run` ends quietly, as interrupted (no `SocketServerError`).
  * - Every connection is closed when its handler ends (whether or not the handler called `run` on it), when `run` is
  *   interrupted, and when the server's scope closes — including a connection accepted but not yet handed to a
  *   handler. Until `run` starts, connections wait in the kernel's backlog.

@@ -118,7 +118,17 @@ describe("AsyncFd", () => {
       yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
       Fs.writeFileSync(Path.join(dir, "file"), "x")
       const file = fds.openFile(Path.join(dir, "file"))
-      expect(failureReason(yield* Effect.exit(AsyncFd.register(file)))).toBe("Unsupported")
+      const unsupported = yield* Effect.flip(AsyncFd.register(file))
+      expect(unsupported.reason).toBe("Unsupported")
+      expect(unsupported.message).toContain(`fd ${file} is a regular file`)
+      expect(unsupported.message).toContain("use File")
+      const directory = fds.openFile(dir)
+      const refused = yield* Effect.flip(AsyncFd.register(directory))
+      expect([refused.reason, refused.message]).toEqual([
+        "Unsupported",
+        `EPERM: fd ${directory} is a directory, which a poller cannot wait on (it is always ready); use File for the ` +
+        `files in it, ${refused.syscall}`
+      ])
       const [readEnd, writeEnd] = fds.pipe()
       fds.close(writeEnd)
       expect(failureReason(yield* Effect.exit(AsyncFd.register(writeEnd)))).toBe("BadDescriptor")

@@ -20,6 +20,7 @@ const expectedByCode: ReadonlyArray<readonly [string, Errno.Reason]> = [
   ["EBADF", "BadDescriptor"],
   ["EINVAL", "InvalidArgument"],
   ["ERR_POLLER_CLOSED", "Closed"],
+  ["ERR_REACTOR_INVALID_ARG", "InvalidArgument"],
   ["EADDRINUSE", "AddressInUse"],
   ["EADDRNOTAVAIL", "AddressNotAvailable"],
   ["ECONNREFUSED", "ConnectionRefused"],
@@ -137,8 +138,12 @@ describe("fromNativeError", () => {
     expect(fromNativeError(nativeError({ code: "EBADF", syscall: "" }), "modify").syscall).toBe("modify")
   })
 
-  it("maps TypeError and RangeError to InvalidArgument, keeping the message", () => {
-    for (const cause of [new TypeError("The \"fd\" argument must be a number"), new RangeError("out of range")]) {
+  it("maps the boundary's argument errors (code ERR_REACTOR_INVALID_ARG) to InvalidArgument, keeping the message", () => {
+    const causes = [
+      Errno.argumentError("type", "The \"fd\" argument must be a number"),
+      Errno.argumentError("range", "out of range")
+    ]
+    for (const cause of causes) {
       const error = fromNativeError(cause, "add")
       expect(error.reason).toBe("InvalidArgument")
       expect(error.message).toBe(cause.message)
@@ -153,6 +158,15 @@ describe("fromNativeError", () => {
     const plain = new Error("a bug")
     expect(() => fromNativeError(plain, "add")).toThrow(plain)
     expect(() => fromNativeError("a string", "add")).toThrow()
+    // A TypeError or RangeError without the boundary's code is a bug in our code or the engine, not bad input.
+    const bug = new TypeError("Cannot read properties of undefined (reading 'fd')")
+    expect(() => fromNativeError(bug, "add")).toThrow(bug)
+    expect(classify(new RangeError("Invalid array length"), "add")).toBeUndefined()
+    // Node's own ERR_* codes come from a Node API our code misused.
+    const misuse = Object.assign(new TypeError("The \"size\" argument must be of type number"), {
+      code: "ERR_INVALID_ARG_TYPE"
+    })
+    expect(classify(misuse, "add")).toBeUndefined()
     // An errno on something that is not an Error is not the boundary's shape.
     const notAnError = { errno: errnos.EEXIST, code: "EEXIST" }
     expect(() => fromNativeError(notAnError, "add")).toThrow()

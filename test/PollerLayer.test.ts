@@ -237,6 +237,12 @@ describe.each(["epoll", "poll"] as const)("Poller (%s)", (backend) => {
       const error = yield* Effect.flip(poller.add(fd, 1, Interest.readable))
       expect(error.reason).toBe("Unsupported")
       expect(error.code).toBe("EPERM")
+      // The message says what the fd is and what to use instead; the handle throws the same error.
+      expect(error.message).toBe(
+        `EPERM: fd ${fd} is a regular file, which a poller cannot wait on (it is always ready); use File for it, ` +
+          `which runs its IO on libuv's thread pool, ${error.syscall}`
+      )
+      expect(() => poller.handle.add(fd, 1, Interest.readable, 0)).toThrow(error.message)
     }))
 
   it.scoped("adding an fd twice fails with AlreadyExists", () =>

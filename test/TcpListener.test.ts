@@ -38,6 +38,12 @@ describe("TcpListener", () => {
       const first = yield* TcpListener.bind({ port: 0 })
       const exit = yield* Effect.exit(TcpListener.bind({ port: portOf(first) }))
       expect(failureReason(exit)).toBe("AddressInUse")
+      // The error names the address, as Node's do.
+      const inUse = yield* Effect.flip(TcpListener.bind({ host: "127.0.0.1", port: portOf(first) }))
+      expect([inUse.address, inUse.message]).toEqual([
+        `127.0.0.1:${portOf(first)}`,
+        `bind EADDRINUSE: address already in use 127.0.0.1:${portOf(first)}`
+      ])
       expect(fdCount()).toBe(before + 1)
       const a = yield* TcpListener.bind({ port: 0, reusePort: true })
       const b = yield* TcpListener.bind({ port: portOf(a), reusePort: true })

@@ -218,6 +218,15 @@ describe("TcpStream", () => {
       const port = new FdScope().closedPort()
       const exit = yield* Effect.exit(Effect.scoped(TcpStream.connect({ port })))
       expect(failureReason(exit)).toBe("ConnectionRefused")
+      // The error names the address, as Node's do (`connect ECONNREFUSED 127.0.0.1:1`), with what the code means.
+      for (const [host, address] of [["127.0.0.1", `127.0.0.1:${port}`], ["::1", `[::1]:${port}`]] as const) {
+        const refused = yield* Effect.flip(Effect.scoped(TcpStream.connect({ host, port })))
+        expect([refused.reason, refused.address, refused.message]).toEqual([
+          "ConnectionRefused",
+          address,
+          `connect ECONNREFUSED: connection refused ${address}`
+        ])
+      }
     }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("connect times out against a full backlog (loopback only)", () =>

@@ -56,7 +56,9 @@ describe("UdpSocket", () => {
       expect(failureReason(yield* Effect.exit(UdpSocket.bind({ port: 70000 })))).toBe("InvalidArgument")
       expect(failureReason(yield* Effect.exit(UdpSocket.bind({ host: "999.1.1.1" })))).toBe("InvalidAddress")
       const a = yield* UdpSocket.bind()
-      expect(failureReason(yield* Effect.exit(UdpSocket.bind({ port: portOf(a) })))).toBe("AddressInUse")
+      const inUse = yield* Effect.flip(UdpSocket.bind({ port: portOf(a) }))
+      expect([inUse.reason, inUse.address]).toEqual(["AddressInUse", `127.0.0.1:${portOf(a)}`])
+      expect(inUse.message).toBe(`bind EADDRINUSE: address already in use 127.0.0.1:${portOf(a)}`)
       expect(failureReason(yield* Effect.exit(a.send(bytes("x"), { port: 70000 })))).toBe("InvalidArgument")
       expect(failureReason(yield* Effect.exit(a.send(bytes("x"), { host: "1.2.3.999", port: 1 })))).toBe(
         "InvalidAddress"

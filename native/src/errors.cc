@@ -2,21 +2,48 @@
 
 #include <uv.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 
 namespace reactor {
 
-Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
-  // libuv's error codes are the negated errno values on Unix, so its table names them.
-  const char* code = uv_err_name(-err);
-  std::string message = std::string(code) + ": " + std::strerror(err) + ", " + syscall;
+namespace {
+
+Napi::Error ErrnoErrorWith(Napi::Env env, int err, const char* syscall, const std::string& message) {
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("errno", Napi::Number::New(env, err));
-  error.Set("code", Napi::String::New(env, code));
+  // libuv's error codes are the negated errno values on Unix, so its table names them.
+  error.Set("code", Napi::String::New(env, uv_err_name(-err)));
   error.Set("syscall", Napi::String::New(env, syscall));
   return error;
+}
+
+}  // namespace
+
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
+  return ErrnoErrorWith(env, err, syscall, std::string(uv_err_name(-err)) + ": " + std::strerror(err) + ", " + syscall);
+}
+
+Napi::Error UnpollableError(Napi::Env env, int fd, const char* syscall) {
+  struct stat st;
+  bool regular = false;
+  bool directory = false;
+  if (fstat(fd, &st) == 0) {
+    regular = S_ISREG(st.st_mode);
+    directory = S_ISDIR(st.st_mode);
+  }
+  if (!regular && !directory) return ErrnoError(env, EPERM, syscall);
+  // epoll_ctl(2): EPERM "The target file fd does not support epoll". A file is always ready, so waiting on it would
+  // be a busy loop; the poll(2) backend refuses the same files.
+  std::string message = "EPERM: fd " + std::to_string(fd) + (regular ? " is a regular file" : " is a directory") +
+                        ", which a poller cannot wait on (it is always ready); " +
+                        (regular ? "use File for it, which runs its IO on libuv's thread pool"
+                                 : "use File for the files in it") +
+                        ", " + syscall;
+  return ErrnoErrorWith(env, EPERM, syscall, message);
 }
 
 Napi::Error ClosedError(Napi::Env env, const char* method) {
@@ -67,9 +94,19 @@ void SetFunction(Napi::Env env, Napi::Object exports, const char* name, napi_cal
   exports.Set(name, Napi::Value(env, function));
 }
 
-void ThrowTypeError(Napi::Env env, const std::string& message) { throw Napi::TypeError::New(env, message); }
+// A rejected argument carries a code of its own, so the TypeScript side types exactly these errors (InvalidArgument)
+// and lets any other TypeError or RangeError (a bug, in our code or the engine) surface as a defect.
+void ThrowTypeError(Napi::Env env, const std::string& message) {
+  Napi::Error error = Napi::TypeError::New(env, message);
+  error.Set("code", Napi::String::New(env, kInvalidArgCode));
+  throw error;
+}
 
-void ThrowRangeError(Napi::Env env, const std::string& message) { throw Napi::RangeError::New(env, message); }
+void ThrowRangeError(Napi::Env env, const std::string& message) {
+  Napi::Error error = Napi::RangeError::New(env, message);
+  error.Set("code", Napi::String::New(env, kInvalidArgCode));
+  throw error;
+}
 
 // The argument helpers run on every call into the addon, several per readiness event on the hot paths, so each makes
 // as few N-API calls as it can: napi_get_value_double checks the type and reads the value in one call, and

@@ -11,8 +11,14 @@
 
 namespace reactor {
 
+// The `code` of every TypeError / RangeError that rejects an argument (ThrowTypeError, ThrowRangeError).
+inline constexpr const char* kInvalidArgCode = "ERR_REACTOR_INVALID_ARG";
+
 // An Error with `errno` (positive), `code` ("EEXIST") and `syscall`.
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall);
+// ErrnoError(EPERM) for an fd the poller refused; when `fd` is a regular file or a directory, the message says so
+// and what to use instead.
+Napi::Error UnpollableError(Napi::Env env, int fd, const char* syscall);
 // The error of any call on a closed poller: code ERR_POLLER_CLOSED, errno EBADF.
 Napi::Error ClosedError(Napi::Env env, const char* method);
 

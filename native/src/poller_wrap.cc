@@ -169,6 +169,7 @@ void PollerWrap::Control(const Napi::CallbackInfo& info, bool add) {
   uint32_t interest = static_cast<uint32_t>(ArgInteger(info, 2, "interest", 0, kInterestAll));
   Mode mode = static_cast<Mode>(ArgIntegerOr(info, 3, "mode", 0, kModeMax, 0));
   int err = add ? backend_->Add(fd, key, interest, mode) : backend_->Modify(fd, key, interest, mode);
+  if (err == EPERM) throw UnpollableError(env_, fd, backend_->ControlSyscall());
   if (err != 0) throw ErrnoError(env_, err, backend_->ControlSyscall());
   if (add) {
     registered_.insert(fd);

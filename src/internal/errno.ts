@@ -43,6 +43,23 @@ export type Reason =
  */
 export const ERR_POLLER_CLOSED = "ERR_POLLER_CLOSED"
 
+/**
+ * The code of every TypeError / RangeError that rejects an argument at the boundary, native or ours
+ * (`argumentError`). Only these become `InvalidArgument`: any other TypeError or RangeError is a bug, and a defect.
+ *
+ * @internal
+ */
+export const ERR_INVALID_ARG = "ERR_REACTOR_INVALID_ARG"
+
+/**
+ * A TypeError (wrong type) or RangeError (wrong value) rejecting an argument, carrying `ERR_INVALID_ARG`; the message
+ * names the argument, as Node's own argument errors do.
+ *
+ * @internal
+ */
+export const argumentError = (kind: "type" | "range", message: string): TypeError | RangeError =>
+  Object.assign(kind === "type" ? new TypeError(message) : new RangeError(message), { code: ERR_INVALID_ARG })
+
 /** @internal */
 export const table: ReadonlyMap<string, Exclude<Reason, "Os">> = new Map([
   ["EEXIST", "AlreadyExists"],
@@ -55,6 +72,7 @@ export const table: ReadonlyMap<string, Exclude<Reason, "Os">> = new Map([
   ["EBADF", "BadDescriptor"],
   ["EINVAL", "InvalidArgument"],
   [ERR_POLLER_CLOSED, "Closed"],
+  [ERR_INVALID_ARG, "InvalidArgument"],
   // Sockets (socket(7), tcp(7), unix(7)).
   ["EADDRINUSE", "AddressInUse"],
   ["EADDRNOTAVAIL", "AddressNotAvailable"],
@@ -86,6 +104,15 @@ const codeByErrno: ReadonlyMap<number, string> = (() => {
   }
   return map
 })()
+
+/**
+ * Whether `code` is one a boundary error may carry: an errno name ("EEXIST"), or one of the boundary's own codes.
+ * Node's `ERR_*` codes are not: an error carrying one came from a Node API misused by our code (a bug).
+ *
+ * @internal
+ */
+export const isBoundaryCode = (code: string): boolean =>
+  code === ERR_POLLER_CLOSED || code === ERR_INVALID_ARG || Object.hasOwn(Os.constants.errno, code)
 
 /**
  * The symbolic code of an errno number ("EEXIST" for 17 on Linux). Node's own errors carry negative numbers

@@ -35,6 +35,7 @@ import { FutureBase } from "./future.js"
 import * as poll from "./poll.js"
 import { TypeId as WakerTypeId } from "./waker.js"
 import { TimerQueue } from "./timerQueue.js"
+import { argumentError } from "./errno.js"
 
 // Effect's own default: a fiber yields after this many operations in a row.
 const maxOpsBeforeYield = 2048
@@ -155,7 +156,7 @@ export class Executor {
 
   constructor(options: ExecutorOptions = {}) {
     const budget = options.budget ?? 128
-    if (!Number.isInteger(budget) || budget < 1) throw new RangeError("The \"budget\" option must be a positive integer")
+    if (!Number.isInteger(budget) || budget < 1) throw argumentError("range", "The \"budget\" option must be a positive integer")
     this.budget = budget
     this.io = options.io
     this.timer = new TimerQueue(options.now ?? (() => performance.now()))

@@ -386,7 +386,7 @@ export class File implements Api.File {
       try {
         operation = this.submit(op.syscall, op.start, op.target, op.offset, op.counts)
       } catch (error) {
-        resume(Effect.fail(error as IoError))
+        resume(ioError.failThrown(error))
         return
       }
       // Submitting drains what is already done, so the operation may have settled already.
@@ -539,7 +539,7 @@ class OperationFuture<A> extends CheckedFuture<A, IoError> {
       try {
         this.operation = this.file.submit(op.syscall, op.start, op.target, op.offset, op.counts)
       } catch (error) {
-        return poll.ready(Exit.fail(error as IoError))
+        return poll.ready(ioError.exitThrown(error))
       }
     }
     const result = this.operation.result
@@ -595,7 +595,7 @@ class OpenFuture extends CheckedFuture<File, IoError> {
       try {
         this.file = start(io, this.path, this.options)
       } catch (error) {
-        return poll.ready(Exit.fail(error as IoError))
+        return poll.ready(ioError.exitThrown(error))
       }
     }
     const result = this.file.opening.result
@@ -658,7 +658,7 @@ export const open = (
         try {
           file = start(io, path, options)
         } catch (error) {
-          return Effect.fail(error as IoError)
+          return ioError.failThrown(error)
         }
         return Effect.async<File, IoError>((resume) => {
           const result = file.opening.result

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import { argumentError } from "./errno.js"
 
 /** @internal */
 export const READABLE = 1
@@ -66,7 +67,7 @@ export const forEach = (events: Uint32Array, count: number, f: (key: number, fla
 /** @internal */
 export const makeBatch = (capacity: number): Uint32Array => {
   if (!Number.isSafeInteger(capacity) || capacity < 1) {
-    throw new RangeError(`capacity must be a positive integer, got ${String(capacity)}`)
+    throw argumentError("range", `capacity must be a positive integer, got ${String(capacity)}`)
   }
   return new Uint32Array(capacity * 2)
 }

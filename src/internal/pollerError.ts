@@ -44,22 +44,21 @@ export const isNativeError = (u: unknown): u is NativeError =>
  * @internal
  */
 export const classify = (error: unknown, syscall: string): PollerError | undefined => {
-  if (error instanceof TypeError || error instanceof RangeError) {
-    return new PollerError({ reason: "InvalidArgument", syscall, message: error.message, cause: error })
-  }
-  if (isNativeError(error)) {
-    const errno = typeof error.errno === "number" ? Math.abs(error.errno) : undefined
-    const code = typeof error.code === "string" ? error.code : errno === undefined ? undefined : Errno.codeOf(errno)
-    return new PollerError({
-      reason: toPollerReason(Errno.reasonOf({ errno, code })),
-      syscall: typeof error.syscall === "string" && error.syscall.length > 0 ? error.syscall : syscall,
-      errno,
-      code,
-      message: error.message,
-      cause: error
-    })
-  }
-  return undefined
+  if (!isNativeError(error)) return undefined
+  const errno = typeof error.errno === "number" ? Math.abs(error.errno) : undefined
+  const code = typeof error.code === "string" ? error.code : errno === undefined ? undefined : Errno.codeOf(errno)
+  // Only the boundary's own errors are typed: a TypeError or RangeError without ERR_INVALID_ARG, or an error with
+  // one of Node's ERR_* codes, is a bug (ours or the engine's), and a defect.
+  if (code === undefined || !Errno.isBoundaryCode(code)) return undefined
+  const invalid = code === Errno.ERR_INVALID_ARG
+  return new PollerError({
+    reason: toPollerReason(Errno.reasonOf({ errno, code })),
+    syscall: typeof error.syscall === "string" && error.syscall.length > 0 ? error.syscall : syscall,
+    errno: invalid ? undefined : errno,
+    code: invalid ? undefined : code,
+    message: error.message,
+    cause: error
+  })
 }
 
 /**

@@ -50,7 +50,7 @@ import type { PollerError } from "../PollerError.js"
 import type * as Api from "../Reactor.js"
 import type { Waker } from "../Waker.js"
 import type { IoDriver } from "./context.js"
-import { ERR_POLLER_CLOSED } from "./errno.js"
+import { argumentError, ERR_POLLER_CLOSED } from "./errno.js"
 import * as interest from "./interest.js"
 import * as poll from "./poll.js"
 import * as pollEvent from "./pollEvent.js"
@@ -148,7 +148,7 @@ export const indexOf = (direction: Api.Direction): DirectionIndex => {
     case "priority":
       return P
     default:
-      throw new TypeError(`direction must be "readable", "writable" or "priority", got ${String(direction)}`)
+      throw argumentError("type", `direction must be "readable", "writable" or "priority", got ${String(direction)}`)
   }
 }
 
@@ -441,7 +441,7 @@ export class Reactor implements IoDriver, Api.Reactor {
   register(fd: number, wanted: Interest): Registration {
     if (this.isClosed) throw closedError("register")
     if (!interest.isInterest(wanted)) {
-      throw new RangeError(`The "interest" argument must be a valid Interest, got ${String(wanted)}`)
+      throw argumentError("range", `The "interest" argument must be a valid Interest, got ${String(wanted)}`)
     }
     let registration: Registration | undefined
     const key = this.slab.insert((key) => (registration = new Registration(this, fd, key, wanted)))

@@ -43,6 +43,7 @@ import * as TcpStream from "../TcpStream.js"
 import * as UnixStream from "../UnixStream.js"
 import * as Waker from "../Waker.js"
 import * as reactorRuntime from "./reactorRuntime.js"
+import { argumentError } from "./errno.js"
 
 /**
  * What the adapter needs of a connected stream socket (`TcpStream` and `UnixStream` both are one).
@@ -193,7 +194,7 @@ const encoder = new TextEncoder()
 const readBufferSize = (options: Options | undefined): number => {
   const size = options?.readBufferSize ?? DEFAULT_READ_BUFFER_SIZE
   if (!Number.isInteger(size) || size < 1 || size > 0x40000000) {
-    throw new RangeError(`readBufferSize: expected an integer in [1, 2^30], got ${String(size)}`)
+    throw argumentError("range", `readBufferSize: expected an integer in [1, 2^30], got ${String(size)}`)
   }
   return size
 }

@@ -67,11 +67,13 @@ export const toAddress = (address: LocalAddress): SocketServer.Address =>
 
 /**
  * What to do after an accept failure: `"next"` (only that connection failed, as with ECONNABORTED), `"backoff"` (out
- * of descriptors or memory: the pending connection stays ready, so retrying at once would spin) or `"fail"`.
+ * of descriptors or memory: the pending connection stays ready, so retrying at once would spin), `"closed"` (the
+ * listener was closed under the run: the server's scope is closing, and the run ends quietly, as interrupted) or
+ * `"fail"`.
  *
  * @internal
  */
-export type OnAcceptError<IE> = (error: IE) => "next" | "backoff" | "fail"
+export type OnAcceptError<IE> = (error: IE) => "next" | "backoff" | "closed" | "fail"
 
 /**
  * How long the accept loop waits after a `"backoff"` failure before it tries again.
@@ -88,6 +90,7 @@ const RESOURCE_ERRNO = new Set(["EMFILE", "ENFILE", "ENOBUFS", "ENOMEM"])
  * @internal
  */
 export const onAcceptIoError: OnAcceptError<IoError> = (error) => {
+  if (error.reason === "Closed") return "closed"
   if (error.reason === "ConnectionReset" || error.code === "EPROTO" || error.code === "EPERM") return "next"
   if (error.code !== undefined && RESOURCE_ERRNO.has(error.code)) return "backoff"
   return "fail"
@@ -178,14 +181,22 @@ export const serverSocket = <C extends reactorSocket.Connection<any>>(
 }
 
 const afterAcceptError = (
-  decision: "next" | "backoff" | "fail",
+  decision: "next" | "backoff" | "closed" | "fail",
   cause: unknown
-): Effect.Effect<void, SocketServer.SocketServerError> =>
-  decision === "next" ?
-    Effect.void :
-    decision === "backoff" ?
-    Effect.sleep(ACCEPT_BACKOFF_MILLIS) :
-    Effect.fail(new SocketServer.SocketServerError({ reason: "Unknown", cause }))
+): Effect.Effect<void, SocketServer.SocketServerError> => {
+  switch (decision) {
+    case "next":
+      return Effect.void
+    case "backoff":
+      return Effect.sleep(ACCEPT_BACKOFF_MILLIS)
+    case "closed":
+      // The server's scope closed the listener: the run is over, and that is no error (a `run` of Node's server
+      // never fails for it either). Its own scope, a child of the server's, is closed already.
+      return Effect.interrupt
+    case "fail":
+      return Effect.fail(new SocketServer.SocketServerError({ reason: "Unknown", cause }))
+  }
+}
 
 type ListenOptions =
   | {

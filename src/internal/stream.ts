@@ -17,7 +17,7 @@ import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import type { Interest } from "../Interest.js"
-import type { IoError } from "../IoError.js"
+import { IoError } from "../IoError.js"
 import type { Poll } from "../Poll.js"
 import type * as Reactor from "../Reactor.js"
 import type * as SimpleFuture from "../SimpleFuture.js"
@@ -80,7 +80,7 @@ export const attemptSync = <A>(f: () => A): Effect.Effect<A, IoError> =>
     try {
       return Effect.succeed(f())
     } catch (error) {
-      return Effect.fail(error as IoError)
+      return ioError.failThrown(error)
     }
   })
 
@@ -349,7 +349,8 @@ const releaseSocket = (socket: StreamSocket) => Effect.sync(() => socket.closeNo
 const connectWith = (
   family: Family,
   start: (fd: number) => number,
-  timeout: Duration.Duration | undefined
+  timeout: Duration.Duration | undefined,
+  target: string
 ): Effect.Effect<StreamSocket, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.flatMap(reactorRuntime.reactorFor(family === 1 ? "UnixStream.connect" : "TcpStream.connect"), (io) =>
     Effect.flatMap(
@@ -377,6 +378,7 @@ const connectWith = (
           onTimeout: () => ioError.timedOut("connect", `connect timed out after ${String(timeout)}`)
         })
         return bounded.pipe(
+          Effect.mapError((error) => ioError.atAddress(error, target)),
           Effect.onExit((exit) =>
             Exit.isSuccess(exit) ? Effect.sync(() => socket.resolveAddresses()) : releaseSocket(socket)
           ),
@@ -399,7 +401,12 @@ export const connect = (
       ? undefined
       : yield* address.decodeDuration(options.timeout, "timeout", "connect")
     const { address: host, family } = yield* address.resolveHost(options.host ?? "127.0.0.1", "connect")
-    const socket = yield* connectWith(family, (fd) => binding.connect(fd, host, options.port), timeout)
+    const socket = yield* connectWith(
+      family,
+      (fd) => binding.connect(fd, host, options.port),
+      timeout,
+      address.formatInet(host, options.port)
+    )
     if (options.noDelay === true) yield* socket.setNoDelay(true)
     return socket
   })
@@ -415,7 +422,7 @@ export const connectUnix = (
       ? undefined
       : yield* address.decodeDuration(options.timeout, "timeout", "connect")
     // unix(7): a non-blocking connect completes at once or fails; EAGAIN means the listener's backlog is full.
-    return yield* connectWith(1, (fd) => binding.connect(fd, options.path), timeout)
+    return yield* connectWith(1, (fd) => binding.connect(fd, options.path), timeout, options.path)
   })
 
 const familyOf = (fd: number, syscall: string): Family => {
@@ -512,7 +519,7 @@ export class Listener implements TcpListenerApi.TcpListener {
       try {
         socket = adopt(this.io, fd, this.family, "accept4")
       } catch (error) {
-        return Effect.fail(error as IoError)
+        return ioError.failThrown(error)
       }
       return own(socket)
     }))
@@ -548,7 +555,9 @@ export class Listener implements TcpListenerApi.TcpListener {
           this.live.add(socket)
           sockets.push(socket)
         } catch (error) {
-          failure = error as IoError
+          // Only what the boundary threw is a failure to deliver; anything else is a bug, and dies here.
+          if (!(error instanceof IoError)) throw error
+          failure = error
           break
         }
       }
@@ -590,7 +599,8 @@ const listenOn = (
   family: Family,
   setup: (fd: number) => void,
   backlog: number,
-  path: string | undefined
+  path: string | undefined,
+  target: string
 ): Effect.Effect<Listener, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.flatMap(reactorRuntime.reactorFor(path === undefined ? "TcpListener.bind" : "UnixListener.bind"), (io) =>
     Effect.acquireRelease(
@@ -605,7 +615,7 @@ const listenOn = (
           binding.close(fd)
           // A path this call bound is its to remove, even when listen failed; one it could not bind is not.
           if (bound && path !== undefined) unlinkQuietly(path)
-          throw error
+          throw error instanceof IoError ? ioError.atAddress(error, target) : error
         }
         return new Listener(io, fd, family, path)
       }),
@@ -634,7 +644,7 @@ export const bind = (
         check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEPORT, 1), "setsockopt")
       }
       check(binding.bind(fd, host, options.port), "bind")
-    }, backlog, undefined)
+    }, backlog, undefined, address.formatInet(host, options.port))
   })
 
 /** @internal */
@@ -647,5 +657,5 @@ export const bindUnix = (
     const backlog = options.backlog ?? 1024
     const badBacklog = address.checkCount(backlog, "backlog", "listen")
     if (badBacklog !== undefined) return yield* Effect.fail(badBacklog)
-    return yield* listenOn(1, (fd) => check(binding.bind(fd, options.path), "bind"), backlog, options.path)
+    return yield* listenOn(1, (fd) => check(binding.bind(fd, options.path), "bind"), backlog, options.path, options.path)
   })

@@ -91,7 +91,11 @@ export class UdpSocket implements Api.UdpSocket {
       const resolved = yield* address.resolveHost(target.host, "connect")
       if (this.source.closed) return yield* Effect.fail(ioError.closed("connect"))
       const result = binding.connect(this.source.fd, resolved.address, target.port)
-      if (result < 0) return yield* Effect.fail(ioError.fromErrno(result, "connect"))
+      if (result < 0) {
+        return yield* Effect.fail(
+          ioError.atAddress(ioError.fromErrno(result, "connect"), address.formatInet(resolved.address, target.port))
+        )
+      }
       this.remote = socketAddress.inet(resolved.address, target.port)
       this.local = undefined
     })
@@ -122,7 +126,8 @@ export const bind = (
           if (options.reusePort === true) {
             check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEPORT, 1), "setsockopt")
           }
-          check(binding.bind(fd, host, port), "bind")
+          const bound = binding.bind(fd, host, port)
+          if (bound < 0) throw ioError.atAddress(ioError.fromErrno(bound, "bind"), address.formatInet(host, port))
         } catch (error) {
           binding.close(fd)
           throw error

@@ -25,17 +25,18 @@ import type { TimerEntry } from "../timerQueue.js"
 import { fail } from "./constructors.js"
 import { race } from "./concurrent.js"
 import { flatMap } from "./sequential.js"
+import { argumentError } from "../errno.js"
 
 /** Milliseconds of a duration; NaN is a `RangeError` (never a silent zero), negatives are zero. @internal */
 export const toMillis = (duration: Duration.DurationInput, name: string): number => {
   if (typeof duration === "number" && Number.isNaN(duration)) {
-    throw new RangeError(`The "${name}" argument must not be NaN`)
+    throw argumentError("range", `The "${name}" argument must not be NaN`)
   }
   let decoded: Duration.Duration
   try {
     decoded = Duration.decode(duration)
   } catch {
-    throw new TypeError(`The "${name}" argument must be a Duration or a DurationInput, got ${String(duration)}`)
+    throw argumentError("type", `The "${name}" argument must be a Duration or a DurationInput, got ${String(duration)}`)
   }
   return Duration.toMillis(decoded)
 }
