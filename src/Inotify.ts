@@ -91,13 +91,14 @@ export const Mask: {
 } = internal.Mask
 
 /**
- * The union of two masks.
+ * The union of masks: of any number given at once, or, with one, a function adding it (for `pipe`).
  *
  * @example
  * ```ts
  * import { pipe } from "effect"
  * import { Inotify } from "effect-reactor"
  *
+ * const changes = Inotify.combine(Inotify.Mask.create, Inotify.Mask.delete, Inotify.Mask.movedTo, Inotify.Mask.closeWrite)
  * const wanted = pipe(Inotify.Mask.create, Inotify.combine(Inotify.Mask.closeWrite))
  * ```
  *
@@ -106,7 +107,7 @@ export const Mask: {
  */
 export const combine: {
   (that: Mask): (self: Mask) => Mask
-  (self: Mask, that: Mask): Mask
+  (self: Mask, that: Mask, ...rest: ReadonlyArray<Mask>): Mask
 } = internal.combine
 
 /**

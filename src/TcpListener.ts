@@ -15,12 +15,13 @@ import type * as Stream from "effect/Stream"
 import * as internal from "./internal/stream.js"
 import type { IoError } from "./IoError.js"
 import type { ReactorRuntime } from "./ReactorRuntime.js"
-import type { SocketAddress } from "./SocketAddress.js"
+import type * as SocketAddress from "./SocketAddress.js"
 import type { TcpStream } from "./TcpStream.js"
 import type { Waker } from "./Waker.js"
 
 /**
- * A listening stream socket. The same interface serves Unix domain listeners (`UnixListener`).
+ * A listening stream socket, over the address type of its family: `TcpListener` (an `Inet` address) and
+ * `UnixListener` (a `Unix` path) are both one.
  *
  * - `localAddress`: the bound address; with `port: 0` it has the port the kernel chose.
  * - `accept`: the next connection, as a resource of the caller's scope.
@@ -35,9 +36,9 @@ import type { Waker } from "./Waker.js"
  * @example
  * ```ts
  * import { Effect, Stream } from "effect"
- * import { TcpListener } from "effect-reactor"
+ * import type { SocketAddress, TcpListener } from "effect-reactor"
  *
- * const echo = (listener: TcpListener.TcpListener) =>
+ * const echo = (listener: TcpListener.StreamListener<SocketAddress.SocketAddress>) =>
  *   listener.connections.pipe(
  *     Stream.runForEach((connection) =>
  *       Effect.fork(Stream.run(connection.stream(), connection.sink).pipe(Effect.ensuring(connection.close)))
@@ -48,9 +49,9 @@ import type { Waker } from "./Waker.js"
  * @since 0.1.0
  * @category models
  */
-export interface TcpListener {
+export interface StreamListener<Address extends SocketAddress.SocketAddress> {
   readonly fd: number
-  readonly localAddress: SocketAddress
+  readonly localAddress: Address
   readonly closed: boolean
   readonly accept: Effect.Effect<TcpStream, IoError, Scope.Scope>
   pollAccept(waker: Waker, out: Int32Array): number
@@ -58,6 +59,25 @@ export interface TcpListener {
   readonly connections: Stream.Stream<TcpStream, IoError>
   readonly close: Effect.Effect<void>
 }
+
+/**
+ * A listening TCP socket: a `StreamListener` whose `localAddress` is an `Inet` address (its `port` is the one the
+ * kernel chose for `port: 0`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ReactorRuntime, TcpListener } from "effect-reactor"
+ *
+ * const port = Effect.scoped(
+ *   Effect.map(TcpListener.bind({ host: "127.0.0.1", port: 0 }), (listener) => listener.localAddress.port)
+ * ).pipe(Effect.provide(ReactorRuntime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TcpListener extends StreamListener<SocketAddress.Inet> {}
 
 /**
  * Options of `bind`. `host` defaults to `"127.0.0.1"` (use `"0.0.0.0"` or `"::"` to listen on every interface);

@@ -1,6 +1,7 @@
 /**
- * A listening Unix domain stream socket on the reactor: the same surface as `TcpListener` (it is one). The socket
- * file is created by `bind` and removed on release; a path that already exists is `AddressInUse`.
+ * A listening Unix domain stream socket on the reactor: the same surface as `TcpListener` (both are a
+ * `StreamListener`), with a `Unix` address. The socket file is created by `bind` and removed on release; a path that
+ * already exists is `AddressInUse`.
  *
  * @since 0.1.0
  */
@@ -9,10 +10,12 @@ import type * as Scope from "effect/Scope"
 import * as internal from "./internal/stream.js"
 import type { IoError } from "./IoError.js"
 import type { ReactorRuntime } from "./ReactorRuntime.js"
-import type { TcpListener } from "./TcpListener.js"
+import type * as SocketAddress from "./SocketAddress.js"
+import type { StreamListener } from "./TcpListener.js"
 
 /**
- * A listening Unix domain socket: a `TcpListener` by shape and behaviour; its connections are `UnixStream`s.
+ * A listening Unix domain socket: a `StreamListener` whose `localAddress` is its `Unix` path; its connections are
+ * `UnixStream`s.
  *
  * @example
  * ```ts
@@ -25,7 +28,7 @@ import type { TcpListener } from "./TcpListener.js"
  * @since 0.1.0
  * @category models
  */
-export type UnixListener = TcpListener
+export interface UnixListener extends StreamListener<SocketAddress.Unix> {}
 
 /**
  * Options of `bind`: the socket's `path` (shorter than 108 bytes) and the `backlog` (default 1024).

@@ -84,3 +84,27 @@ export const connect: (options: ConnectOptions) => Effect.Effect<UnixStream, IoE
  */
 export const fromFd: (fd: number) => Effect.Effect<UnixStream, IoError, ReactorRuntime | Scope.Scope> = (fd) =>
   internal.fromFd(fd, undefined, "UnixStream.fromFd")
+
+/**
+ * A connected pair of Unix stream sockets (socketpair(2)), both owned by the current scope: what one end writes the
+ * other reads, in both directions. An in-process pipe between fibers, and a peer for tests, with no path and no port.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ReactorRuntime, UnixStream } from "effect-reactor"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const [left, right] = yield* UnixStream.pair()
+ *   yield* left.writeAll(new TextEncoder().encode("ping"))
+ *   const buffer = new Uint8Array(4)
+ *   const n = yield* right.read(buffer)
+ *   return new TextDecoder().decode(buffer.subarray(0, n))
+ * })).pipe(Effect.provide(ReactorRuntime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const pair: () => Effect.Effect<readonly [UnixStream, UnixStream], IoError, ReactorRuntime | Scope.Scope> =
+  internal.pair

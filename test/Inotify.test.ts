@@ -107,6 +107,13 @@ describe("Inotify", () => {
     const oneshotCreate = Inotify.combine(Mask.create, Mask.oneshot)
     expect(oneshotCreate).toBe(0x80000100)
     expect(pipe(Mask.closeWrite, Inotify.combine(Mask.closeNoWrite))).toBe(Mask.close)
+    // Any number at once: the union of all of them, whatever their order.
+    const four = Inotify.combine(Mask.create, Mask.closeWrite, Mask.movedFrom, Mask.oneshot)
+    expect(four).toBe((Mask.create | Mask.closeWrite | Mask.movedFrom | Mask.oneshot) >>> 0)
+    expect(Inotify.combine(Mask.oneshot, Mask.movedFrom, Mask.closeWrite, Mask.create)).toBe(four)
+    expect(Inotify.format(Inotify.combine(Mask.closeWrite, Mask.closeNoWrite, Mask.movedFrom, Mask.movedTo))).toBe(
+      "closeWrite|closeNoWrite|movedFrom|movedTo"
+    )
     expect(Inotify.has(oneshotCreate, Mask.oneshot)).toBe(true)
     expect(Inotify.has(Mask.closeWrite, Mask.close)).toBe(true)
     expect(pipe(Mask.create, Inotify.has(Mask.delete))).toBe(false)

@@ -116,6 +116,7 @@ describe("ReactorRuntime", () => {
       ["UnixListener.bind", UnixListener.bind({ path: "/tmp/effect-reactor-never.sock" })],
       ["UnixStream.connect", UnixStream.connect({ path: "/tmp/effect-reactor-never.sock" })],
       ["UnixStream.fromFd", UnixStream.fromFd(0)],
+      ["UnixStream.pair", UnixStream.pair()],
       ["UdpSocket.bind", UdpSocket.bind()],
       ["AsyncFd.register", AsyncFd.register(0)],
       ["AsyncFd.adopt", AsyncFd.adopt(0)],

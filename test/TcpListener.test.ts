@@ -19,7 +19,7 @@ import { bytes, eventually, readExactly } from "./utils/sockets.js"
 const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
 
-const portOf = (listener: TcpListener.TcpListener): number => (listener.localAddress as { port: number }).port
+const portOf = (listener: TcpListener.TcpListener): number => listener.localAddress.port
 
 describe("TcpListener", () => {
   it.live("port 0 binds a real port, on IPv4 and IPv6", () =>

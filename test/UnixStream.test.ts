@@ -84,6 +84,23 @@ describe("UnixStream", () => {
       )
     })).pipe(Effect.provide(ReactorRuntime.layer)))
 
+  it.live("pair: connected both ways, half-close seen as end of stream, both fds closed with the scope", () =>
+    Effect.gen(function*() {
+      const before = fdCount()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const [left, right] = yield* UnixStream.pair()
+        expect(fdCount()).toBe(before + 2)
+        expect([left.localAddress._tag, right.remoteAddress._tag]).toEqual(["Unix", "Unix"])
+        yield* left.writeAll(bytes("ping"))
+        expect(yield* readExactly(right, 4)).toBe("ping")
+        yield* right.writeAll(bytes("pong"))
+        expect(yield* readExactly(left, 4)).toBe("pong")
+        yield* left.shutdown("write")
+        expect(yield* right.read(new Uint8Array(4))).toBe(0)
+      }))
+      expect(fdCount()).toBe(before)
+    }).pipe(Effect.provide(ReactorRuntime.layer)))
+
   it.live("a socketpair end is adopted with fromFd", () =>
     Effect.scoped(Effect.gen(function*() {
       const fds = new FdScope()

@@ -24,7 +24,7 @@ const program = Effect.gen(function*() {
     (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
   )
   const inotify = yield* Inotify.make()
-  const wanted = [Mask.create, Mask.closeWrite, Mask.move, Mask.delete].reduce(Inotify.combine)
+  const wanted = Inotify.combine(Mask.create, Mask.closeWrite, Mask.move, Mask.delete)
   const watch = yield* inotify.watch(dir, wanted)
   yield* Console.log(`watching ${dir} for ${Inotify.format(wanted)}`)
 

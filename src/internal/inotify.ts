@@ -75,8 +75,15 @@ export const isMask = (u: unknown): u is Mask =>
 /** @internal */
 export const combine: {
   (that: Mask): (self: Mask) => Mask
-  (self: Mask, that: Mask): Mask
-} = dual(2, (self: Mask, that: Mask): Mask => ((self | that) >>> 0) as Mask)
+  (self: Mask, that: Mask, ...rest: ReadonlyArray<Mask>): Mask
+} = function(...masks: ReadonlyArray<Mask>): any {
+  // One mask: the data-last form, for `pipe`. Two or more: all of them at once.
+  if (masks.length === 1) {
+    const that = masks[0]!
+    return (self: Mask): Mask => ((self | that) >>> 0) as Mask
+  }
+  return masks.reduce((all, mask) => (all | mask) >>> 0, 0) as Mask
+}
 
 /** @internal */
 export const has: {

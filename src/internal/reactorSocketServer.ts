@@ -216,7 +216,7 @@ type ListenOptions =
 
 const bind = (
   options: ListenOptions
-): Effect.Effect<TcpListener.TcpListener, IoError, ReactorRuntime | Scope.Scope> =>
+): Effect.Effect<TcpListener.TcpListener | UnixListener.UnixListener, IoError, ReactorRuntime | Scope.Scope> =>
   "path" in options ?
     UnixListener.bind({
       path: options.path,

@@ -21,6 +21,7 @@ import { IoError } from "../IoError.js"
 import type { Poll } from "../Poll.js"
 import type * as Reactor from "../Reactor.js"
 import type * as SimpleFuture from "../SimpleFuture.js"
+import type * as SocketAddressApi from "../SocketAddress.js"
 import type { SocketAddress } from "../SocketAddress.js"
 import type * as TcpListenerApi from "../TcpListener.js"
 import type * as TcpStreamApi from "../TcpStream.js"
@@ -461,8 +462,43 @@ export const fromFd = (
     (io) => Effect.acquireRelease(attemptSync(() => unsafeFromFd(io, fd, options)), releaseSocket)
   )
 
+/**
+ * A connected pair of Unix stream sockets (socketpair(2)), both owned by the current scope: an in-process pipe in both
+ * directions, and a peer for tests. @internal
+ */
+export const pair = (): Effect.Effect<readonly [StreamSocket, StreamSocket], IoError, ReactorRuntime | Scope.Scope> =>
+  Effect.flatMap(reactorRuntime.reactorFor("UnixStream.pair"), (io) =>
+    Effect.acquireRelease(
+      attemptSync(() => {
+        let fds: [number, number]
+        try {
+          fds = binding.socketpair()
+        } catch (error) {
+          throw ioError.fromThrown(error, "socketpair")
+        }
+        let left: StreamSocket
+        try {
+          left = adopt(io, fds[0], 1, "socketpair")
+        } catch (error) {
+          // adopt closed fds[0]; the other end is still ours.
+          binding.close(fds[1])
+          throw error
+        }
+        try {
+          return [left, adopt(io, fds[1], 1, "socketpair")] as const
+        } catch (error) {
+          left.closeNow()
+          throw error
+        }
+      }),
+      ([left, right]) => Effect.sync(() => {
+        left.closeNow()
+        right.closeNow()
+      })
+    ))
+
 /** @internal */
-export class Listener implements TcpListenerApi.TcpListener {
+export class Listener<Address extends SocketAddress = SocketAddress> implements TcpListenerApi.StreamListener<Address> {
   /** Accepted fds not yet handed out, in order. */
   private readonly backlog: Array<number> = []
   private readonly batch = new Int32Array(1024)
@@ -488,8 +524,9 @@ export class Listener implements TcpListenerApi.TcpListener {
     return this.source.closed
   }
 
-  get localAddress(): SocketAddress {
-    return this.local ??= addressOf(binding.localAddress(this.source.fd), this.family)
+  get localAddress(): Address {
+    // The family the listener was opened with decides the address's tag: Inet for TCP, Unix for a path.
+    return (this.local ??= addressOf(binding.localAddress(this.source.fd), this.family)) as Address
   }
 
   pollAccept(waker: Waker, out: Int32Array): number {
@@ -595,13 +632,13 @@ const unlinkQuietly = (path: string): void => {
   }
 }
 
-const listenOn = (
+const listenOn = <Address extends SocketAddress>(
   family: Family,
   setup: (fd: number) => void,
   backlog: number,
   path: string | undefined,
   target: string
-): Effect.Effect<Listener, IoError, ReactorRuntime | Scope.Scope> =>
+): Effect.Effect<Listener<Address>, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.flatMap(reactorRuntime.reactorFor(path === undefined ? "TcpListener.bind" : "UnixListener.bind"), (io) =>
     Effect.acquireRelease(
       attemptSync(() => {
@@ -617,7 +654,7 @@ const listenOn = (
           if (bound && path !== undefined) unlinkQuietly(path)
           throw error instanceof IoError ? ioError.atAddress(error, target) : error
         }
-        return new Listener(io, fd, family, path)
+        return new Listener<Address>(io, fd, family, path)
       }),
       (listener) => listener.close
     ))
@@ -625,7 +662,7 @@ const listenOn = (
 /** @internal */
 export const bind = (
   options: TcpListenerApi.BindOptions
-): Effect.Effect<Listener, IoError, ReactorRuntime | Scope.Scope> =>
+): Effect.Effect<Listener<SocketAddressApi.Inet>, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.gen(function*() {
     if (typeof options !== "object" || options === null) {
       return yield* Effect.fail(ioError.invalidArgument("bind", "options must be an object"))
@@ -636,7 +673,7 @@ export const bind = (
     const badBacklog = address.checkCount(backlog, "backlog", "listen")
     if (badBacklog !== undefined) return yield* Effect.fail(badBacklog)
     const { address: host, family } = yield* address.resolveHost(options.host ?? "127.0.0.1", "bind")
-    return yield* listenOn(family, (fd) => {
+    return yield* listenOn<SocketAddressApi.Inet>(family, (fd) => {
       if (options.reuseAddress ?? true) {
         check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1), "setsockopt")
       }
@@ -650,12 +687,12 @@ export const bind = (
 /** @internal */
 export const bindUnix = (
   options: { readonly path: string; readonly backlog?: number | undefined }
-): Effect.Effect<Listener, IoError, ReactorRuntime | Scope.Scope> =>
+): Effect.Effect<Listener<SocketAddressApi.Unix>, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.gen(function*() {
     const badPath = address.checkPath(options?.path, "bind")
     if (badPath !== undefined) return yield* Effect.fail(badPath)
     const backlog = options.backlog ?? 1024
     const badBacklog = address.checkCount(backlog, "backlog", "listen")
     if (badBacklog !== undefined) return yield* Effect.fail(badBacklog)
-    return yield* listenOn(1, (fd) => check(binding.bind(fd, options.path), "bind"), backlog, options.path, options.path)
+    return yield* listenOn<SocketAddressApi.Unix>(1, (fd) => check(binding.bind(fd, options.path), "bind"), backlog, options.path, options.path)
   })
