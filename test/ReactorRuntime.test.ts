@@ -2,7 +2,7 @@
  * The runtime wired: the Effect bridges, Effect's Scheduler and Clock on the executor, the two run
  * modes, and what the process does while idle.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterEach, describe, expect, it, vi } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -309,6 +309,32 @@ describe("ReactorRuntime", () => {
     })
   })
 
+  describe("far deadlines (integrated)", () => {
+    afterEach(() => {
+      vi.useRealTimers()
+      vi.restoreAllMocks()
+    })
+
+    it("a 60-day sleep fires at its deadline, reached through Node timers of at most 2^31 - 1 ms", () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate", "performance"] })
+      const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout")
+      const executor = Executor.unsafeMake()
+      executor.attach()
+      const day = 24 * 60 * 60 * 1000
+      let wokeAt: number | undefined
+      executor.spawn(SimpleFuture.sleep("60 days").pipe(SimpleFuture.map(() => (wokeAt = performance.now()))))
+      const start = performance.now()
+      vi.advanceTimersByTime(60 * day - 1000)
+      expect([executor.tasks, wokeAt]).toEqual([1, undefined])
+      vi.advanceTimersByTime(1000)
+      expect(executor.tasks).toBe(0)
+      expect(wokeAt! - start).toBe(60 * day)
+      const delays = setTimeoutSpy.mock.calls.map((call) => call[1] ?? 0)
+      expect(Math.max(...delays)).toBe(2 ** 31 - 1)
+      executor.close()
+    })
+  })
+
   describe("integrated mode (ReactorRuntime.layer)", () => {
     it.live("Executor.run drives a future to its result", () =>
       Effect.gen(function*() {
@@ -374,6 +400,19 @@ describe("ReactorRuntime", () => {
         expect(gates.map((gate) => gate.drops)).toEqual([1, 1, 1])
       }))
 
+    it("fibers on the executor's scheduler that outlive the runtime still end when it closes, instead of hanging", async () => {
+      // The forked fibers are interrupted when the root fiber ends, after the runtime's scope has closed its executor:
+      // their interruption must still run somewhere.
+      const program = Effect.gen(function*() {
+        yield* Effect.fork(Effect.timeout(Effect.never, "1 hour"))
+        yield* Effect.fork(Effect.sleep("1 hour"))
+        yield* Effect.sleep("5 millis")
+      }).pipe(Effect.provide(ReactorRuntime.layerScheduler), Effect.provide(Layer.fresh(ReactorRuntime.layer)))
+      const hung = new Promise<string>((resolve) => setTimeout(() => resolve("hung"), 5000).unref())
+      const outcome = await Promise.race([Effect.runPromise(program).then(() => "ended"), hung])
+      expect(outcome).toBe("ended")
+    })
+
     it.live("layerScheduler runs fibers and Effect.sleep on the executor", () =>
       Effect.gen(function*() {
         const fiber = yield* Effect.fork(Effect.sleep(Duration.millis(30)))
@@ -399,6 +438,20 @@ describe("ReactorRuntime", () => {
       expect(report.wallMs).toBeGreaterThanOrEqual(500)
       // A busy loop would burn about as much CPU as wall time; idle is near zero.
       expect(report.cpuMs).toBeLessThan(150)
+    })
+
+    it("timers 60 days away cost no CPU and no TimeoutOverflowWarning (Node clamps longer delays to 1 ms)", () => {
+      const result = runFixture("far-timers.ts", 20_000)
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" })
+      const report = JSON.parse(result.stdout.trim().split("\n").pop()!) as {
+        cpuMs: number
+        wallMs: number
+        pending: boolean
+      }
+      expect(report.pending).toBe(true)
+      expect(report.wallMs).toBeGreaterThanOrEqual(500)
+      // Re-armed every millisecond, the loop burns a sizeable share of the wall time (117 ms of 600 seen here).
+      expect(report.cpuMs).toBeLessThan(60)
     })
 
     it("stays alive while a task sleeps, and exits once nothing waits on IO or timers", () => {

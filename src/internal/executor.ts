@@ -183,9 +183,13 @@ export class Executor {
     return this.queue.length + this.callbacks.length
   }
 
-  /** Queues `callback` to run on the executor's loop, in turn with tasks. */
+  /**
+   * Queues `callback` to run on the executor's loop, in turn with tasks. Once the executor is closed, Effect's own
+   * scheduler runs it instead: a callback is a fiber's next step (often its interruption), and dropping it would
+   * leave that fiber suspended forever, and whoever awaits it (a parent fiber ending, a scope) hung with it.
+   */
   queueCallback(callback: () => void): void {
-    if (this.closed) return
+    if (this.closed) return Scheduler.defaultScheduler.scheduleTask(callback, 0)
     this.callbacks.push(callback)
     if (this.attachment !== undefined) this.attachment.requestRun()
   }
@@ -361,7 +365,10 @@ export class Executor {
     this.detach()
     for (const task of Array.from(this.live)) this.cancel(task)
     this.queue.clear()
-    this.callbacks.clear()
+    // Fibers still scheduled here move to Effect's scheduler (see queueCallback).
+    for (let callback = this.callbacks.shift(); callback !== undefined; callback = this.callbacks.shift()) {
+      Scheduler.defaultScheduler.scheduleTask(callback, 0)
+    }
     this.timer.clear()
   }
 
@@ -426,8 +433,10 @@ class Attachment {
     this.timeoutAt = at ?? Infinity
     if (at === undefined) return
     // libuv timers have millisecond resolution and may fire a little early against our clock:
-    // `fire` checks deadlines itself, and an early wake-up simply re-arms.
-    const delay = Math.max(0, Math.ceil(at - this.executor.timer.now()))
+    // `fire` checks deadlines itself, and an early wake-up simply re-arms. Node clamps a delay
+    // past 2^31 - 1 ms (24.8 days) to 1 ms, with a warning each time: a far deadline is reached
+    // in steps of at most that long instead.
+    const delay = Math.min(MAX_NODE_TIMER_MS, Math.max(0, Math.ceil(at - this.executor.timer.now())))
     this.timeout = setTimeout(() => {
       this.timeout = undefined
       this.timeoutAt = Infinity
@@ -446,6 +455,9 @@ class Attachment {
     this.timeout = undefined
   }
 }
+
+/** The longest delay Node's `setTimeout` honours (TIMEOUT_MAX in Node's timers). @internal */
+export const MAX_NODE_TIMER_MS = 2 ** 31 - 1
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
