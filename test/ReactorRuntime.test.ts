@@ -311,8 +311,9 @@ describe("ReactorRuntime", () => {
 
   describe("far deadlines (integrated)", () => {
     afterEach(() => {
-      vi.useRealTimers()
+      // The spy wraps the fake setTimeout: restore it first, then the real timers.
       vi.restoreAllMocks()
+      vi.useRealTimers()
     })
 
     it("a 60-day sleep fires at its deadline, reached through Node timers of at most 2^31 - 1 ms", () => {
