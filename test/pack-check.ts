@@ -112,6 +112,9 @@ const check = (scenario: Scenario): { readonly install: Ran; readonly problems: 
   if (scenario.binary === undefined) {
     if (install.status === 0) problems.push("the install succeeded")
     if (!install.output.includes(failureLine)) problems.push(`npm's output lacks "${failureLine}"`)
+    const log = /Full log: (\S+)/.exec(install.output)?.[1]
+    if (log === undefined || !Fs.existsSync(log)) problems.push(`the log the failure names (${log}) is not there`)
+    else Fs.rmSync(log)
     return { install, problems }
   }
   if (install.status !== 0) return { install, problems: [`the install failed:\n${install.output}`] }
