@@ -40,10 +40,22 @@ interface EpollConstructor {
 }
 
 const require = createRequire(import.meta.url)
-// Loading the package starts its watcher thread and opens its process-wide epoll fd: both live
+// The baseline is no dependency of ours (a clone's `npm install` would compile it for nothing): `npm run bench:poller`
+// installs it first, unsaved. Loading it starts its watcher thread and opens its process-wide epoll fd: both live
 // until exit, so this happens before the fd count is taken.
-const { Epoll } = require("epoll") as { readonly Epoll: EpollConstructor }
-const epollVersion = (require("epoll/package.json") as { readonly version: string }).version
+const loadEpoll = (): { readonly Epoll: EpollConstructor; readonly version: string } => {
+  try {
+    const { Epoll } = require("epoll") as { readonly Epoll: EpollConstructor }
+    return { Epoll, version: (require("epoll/package.json") as { readonly version: string }).version }
+  } catch (cause) {
+    throw new Error(
+      "bench:poller compares against the npm epoll package, which is not installed: run `npm run bench:poller`, " +
+        "which installs it first, or `npm install --no-save epoll@^4.0.2`",
+      { cause }
+    )
+  }
+}
+const { Epoll, version: epollVersion } = loadEpoll()
 
 const { values: args } = parseArgs({
   options: {

@@ -1,9 +1,11 @@
 /**
  * The native addon's contract and its loader.
  *
- * The addon is built by `node-gyp` from `native/binding.gyp` into
- * `native/build/Release/effect_reactor.node` (the package's install script does it). Everything the
- * addon exports is described here; the rest of `src/` imports the binding only through this module.
+ * The addon is found by `node-gyp-build` in `native/`: a binary compiled there by node-gyp from
+ * `native/binding.gyp` (`native/build/Release/effect_reactor.node`) comes first, else the prebuilt binary that
+ * fits this platform (`native/prebuilds/linux-x64/effect-reactor.glibc.node`); `native/install.mjs` decides at
+ * install time which of the two there is. Everything the addon exports is described here; the rest of `src/`
+ * imports the binding only through this module.
  *
  * Conventions of the boundary:
  * - a wrong receiver, argument type or range throws `TypeError` / `RangeError` naming the argument;
@@ -318,22 +320,37 @@ export const FILE_STAT_FIELDS = 16
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 // src/internal and dist/internal both sit two levels below the package root.
-/** @internal */
-export const addonPath = Path.resolve(here, "..", "..", "native", "build", "Release", "effect_reactor.node")
+const nativeDir = Path.resolve(here, "..", "..", "native")
+const require = createRequire(import.meta.url)
 
-const load = (): NativeBinding => {
-  const require = createRequire(import.meta.url)
+/** The part of node-gyp-build (no types of its own) the loader uses. */
+interface NodeGypBuild {
+  /** The path of the binary to load from `dir`; throws "No native build was found for …" when none fits. */
+  resolve(dir: string): string
+}
+
+const load = (): { readonly path: string; readonly binding: NativeBinding } => {
+  let path: string | undefined
   try {
-    return require(addonPath) as NativeBinding
+    path = (require("node-gyp-build") as NodeGypBuild).resolve(nativeDir)
+    return { path, binding: require(path) as NativeBinding }
   } catch (cause) {
-    const error = new Error(
-      `effect-reactor: the native addon could not be loaded from ${addonPath}. ` +
-        `Build it with \`npm run build:native\` (node-gyp rebuild --directory native).`,
+    const found = path === undefined
+      ? `nothing was compiled in ${nativeDir}/build and no prebuilt binary in ${nativeDir}/prebuilds fits`
+      : `${path} does not load`
+    throw new Error(
+      `effect-reactor: no native addon for ${process.platform}-${process.arch} (Node ${process.version}): ${found}. ` +
+        "To compile it, install a C++17 compiler, python3 and make, then run `npm rebuild effect-reactor` (if npm " +
+        "skipped the package's install script, approve it first: `npm install-scripts approve effect-reactor`).",
       { cause }
     )
-    throw error
   }
 }
 
+const loaded = load()
+
+/** The path of the binary that was loaded, for Workers and child processes that load the same one. @internal */
+export const addonPath: string = loaded.path
+
 /** @internal */
-export const binding: NativeBinding = load()
+export const binding: NativeBinding = loaded.binding
