@@ -7,6 +7,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
+import * as ChildProcess from "node:child_process"
+import * as Net from "node:net"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
 import { binding } from "../src/internal/native.js"
 import * as Reactor from "../src/Reactor.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
@@ -205,4 +209,84 @@ describe("TcpListener", () => {
       expect(reactor.registrations).toBe(registered)
       expect(binding.read(readEnd, new Uint8Array(1))).toBe(-binding.constants.EAGAIN)
     })).pipe(Effect.provide(ReactorRuntime.layer)))
+})
+
+/**
+ * Runs test/fixtures/accept-storm.ts under `ulimit -n 256` and connects 600 clients to it. Once the server is short of
+ * descriptors, measures its CPU over a second, then ends the greeted clients as they come, freeing descriptors, until
+ * every client was greeted (the queued connections accepted) or 30 s pass.
+ */
+const storm = async (mode: "connections" | "platform" | "future") => {
+  const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
+  const server = ChildProcess.spawn(
+    "/bin/sh",
+    ["-c", `ulimit -n 256 && exec "${process.execPath}" --import tsx test/fixtures/accept-storm.ts ${mode}`],
+    { cwd: root, stdio: ["pipe", "pipe", "pipe"] }
+  )
+  let stdout = ""
+  let stderr = ""
+  server.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+  server.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+  const clients: Array<Net.Socket> = []
+  const until = async (condition: () => boolean, ms: number, what: string) => {
+    const deadline = performance.now() + ms
+    while (!condition()) {
+      if (performance.now() > deadline) throw new Error(`${mode}: no ${what} within ${ms} ms; stderr: ${stderr}`)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+  try {
+    await until(() => /port \d+/.test(stdout), 20_000, "port")
+    const port = Number(/port (\d+)/.exec(stdout)![1])
+    let greeted = 0
+    for (let i = 0; i < 600; i++) {
+      const client = Net.connect({ host: "127.0.0.1", port })
+      client.on("error", () => {})
+      client.once("data", () => {
+        greeted++
+        ;(client as Net.Socket & { greeted?: boolean }).greeted = true
+      })
+      clients.push(client)
+    }
+    await until(() => stdout.includes("throttled"), 20_000, "throttling")
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    server.stdin.write("cpu\n")
+    await until(() => /\{"cpuMs"/.test(stdout), 5000, "CPU report")
+    const cpu = JSON.parse(/\{"cpuMs".*\}/.exec(stdout)![0]) as { cpuMs: number; wallMs: number }
+    const greetedWhileShort = greeted
+    const ended = new Set<Net.Socket>()
+    await until(() => {
+      for (const client of clients) {
+        if ((client as Net.Socket & { greeted?: boolean }).greeted === true && !ended.has(client)) {
+          ended.add(client)
+          client.end()
+        }
+      }
+      return greeted === clients.length
+    }, 30_000, "greeting for every client")
+    const warnings = stderr.split("\n").filter((line) => line.includes("EMFILE"))
+    return { cpu, greetedWhileShort, greeted, warnings }
+  } finally {
+    for (const client of clients) client.destroy()
+    server.kill("SIGKILL")
+  }
+}
+
+describe("TcpListener under descriptor exhaustion (ulimit -n 256, 600 clients)", () => {
+  it.each(["connections", "platform", "future"] as const)(
+    "%s: backs off without spinning, says so once, and serves the queued connections once descriptors are free",
+    async (mode) => {
+      const { cpu, greeted, greetedWhileShort, warnings } = await storm(mode)
+      // The limit was reached: not every client could be greeted while the descriptors were taken.
+      expect(greetedWhileShort).toBeLessThan(600)
+      expect(greeted).toBe(600)
+      // A listener retrying at once burns about a core (as much CPU as wall time); backing off, a few percent.
+      expect(cpu.wallMs).toBeGreaterThan(900)
+      expect(cpu.cpuMs / cpu.wallMs).toBeLessThan(0.15)
+      // Told once per episode of shortage (each freed batch of descriptors may start another), not per attempt.
+      expect(warnings.length).toBeGreaterThanOrEqual(1)
+      expect(warnings.length).toBeLessThanOrEqual(5)
+    },
+    90_000
+  )
 })

@@ -162,6 +162,9 @@ Napi::Value AcceptMany(const Napi::CallbackInfo& info) {
     // accept(2): a connection aborted before it was accepted (ECONNABORTED) is not our failure.
     if (errno == EINTR || errno == ECONNABORTED) continue;
     if (count == 0) return Napi::Number::New(info.Env(), -errno);
+    // Why a short batch stopped: only EAGAIN means the queue is drained. After EMFILE or ENFILE the connections
+    // are still queued, and an edge-triggered listener gets no new event for them.
+    out[count] = -errno;
     break;
   }
   return Napi::Number::New(info.Env(), static_cast<double>(count));

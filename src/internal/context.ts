@@ -52,6 +52,9 @@ export const leave = (previous: RuntimeContext | undefined): void => {
   current = previous
 }
 
+/** The context of the executor polling right now, if any. @internal */
+export const peek = (): RuntimeContext | undefined => current
+
 /** The context of the executor polling right now, or a defect naming `what` needed it. @internal */
 export const currentContext = (what: string): RuntimeContext => {
   if (current === undefined) {

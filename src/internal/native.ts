@@ -175,6 +175,11 @@ export interface NativeBinding {
   /** Like `bind`; a non-blocking connect in progress is `-EINPROGRESS`. */
   connect(fd: number, host: string, port?: number): number
   /** accept4 until EAGAIN or `out` is full: the count written to `out`, or -errno if the first accept fails. */
+  /**
+   * accept4 until EAGAIN or `out` is full: the count of fds written, or `-errno` when the first accept failed. A count
+   * below `out.length` leaves why it stopped in `out[count]`: `-EAGAIN` (drained), or another `-errno` (EMFILE,
+   * ENFILE…) with connections still queued.
+   */
   acceptMany(fd: number, out: Int32Array): number
   /**
    * send(2) with MSG_NOSIGNAL of `buffer[offset, offset + length)`: bytes sent or -errno (EPIPE,

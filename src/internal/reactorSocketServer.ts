@@ -66,23 +66,14 @@ export const toAddress = (address: LocalAddress): SocketServer.Address =>
     { _tag: "TcpAddress", hostname: address.address, port: address.port }
 
 /**
- * What to do after an accept failure: `"next"` (only that connection failed, as with ECONNABORTED), `"backoff"` (out
- * of descriptors or memory: the pending connection stays ready, so retrying at once would spin), `"closed"` (the
+ * What to do after an accept failure: `"next"` (only that connection failed, as with ECONNABORTED), `"closed"` (the
  * listener was closed under the run: the server's scope is closing, and the run ends quietly, as interrupted) or
- * `"fail"`.
+ * `"fail"`. Running out of descriptors or memory never gets here: our listeners wait that out themselves
+ * (acceptBackoff.ts).
  *
  * @internal
  */
-export type OnAcceptError<IE> = (error: IE) => "next" | "backoff" | "closed" | "fail"
-
-/**
- * How long the accept loop waits after a `"backoff"` failure before it tries again.
- *
- * @internal
- */
-export const ACCEPT_BACKOFF_MILLIS = 50
-
-const RESOURCE_ERRNO = new Set(["EMFILE", "ENFILE", "ENOBUFS", "ENOMEM"])
+export type OnAcceptError<IE> = (error: IE) => "next" | "closed" | "fail"
 
 /**
  * The accept failures of our listeners that leave the listener usable.
@@ -92,7 +83,6 @@ const RESOURCE_ERRNO = new Set(["EMFILE", "ENFILE", "ENOBUFS", "ENOMEM"])
 export const onAcceptIoError: OnAcceptError<IoError> = (error) => {
   if (error.reason === "Closed") return "closed"
   if (error.reason === "ConnectionReset" || error.code === "EPROTO" || error.code === "EPERM") return "next"
-  if (error.code !== undefined && RESOURCE_ERRNO.has(error.code)) return "backoff"
   return "fail"
 }
 
@@ -181,14 +171,12 @@ export const serverSocket = <C extends reactorSocket.Connection<any>>(
 }
 
 const afterAcceptError = (
-  decision: "next" | "backoff" | "closed" | "fail",
+  decision: "next" | "closed" | "fail",
   cause: unknown
 ): Effect.Effect<void, SocketServer.SocketServerError> => {
   switch (decision) {
     case "next":
       return Effect.void
-    case "backoff":
-      return Effect.sleep(ACCEPT_BACKOFF_MILLIS)
     case "closed":
       // The server's scope closed the listener: the run is over, and that is no error (a `run` of Node's server
       // never fails for it either). Its own scope, a child of the server's, is closed already.

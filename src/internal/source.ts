@@ -165,6 +165,15 @@ export class Source {
    */
   transferred(direction: "readable" | "writable", n: number, requested: number): void {
     if (n <= 0 || n >= requested) return
+    this.drained(direction)
+  }
+
+  /**
+   * The syscall just said EAGAIN after making progress (a batch that stopped short on it): clear the cached readiness
+   * at the current tick, as `transferred` does. Only an EAGAIN says that: a batch cut short by another error (EMFILE
+   * at accept) leaves work queued, and an edge-triggered registration would never report it again.
+   */
+  drained(direction: "readable" | "writable"): void {
     const registration = this.registration
     registration.clearBits(registration.tick, direction === "readable" ? READABLE : WRITABLE)
   }

@@ -37,6 +37,9 @@ import * as socketAddress from "./socketAddress.js"
 import { EAGAIN, EBADF, EINPROGRESS, EINVAL, ENOTCONN, EPIPE, Source } from "./source.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as reactorRuntime from "./reactorRuntime.js"
+import { AcceptBackoff, FIRST_DELAY_MS, isResourceFailure, MAX_DELAY_MS, RESOURCE_ERRNOS } from "./acceptBackoff.js"
+import * as context from "./context.js"
+import type { TimerEntry } from "./timerQueue.js"
 
 /** The `family` argument of `binding.socket`: 1 (Unix), 4 or 6. @internal */
 export type Family = 1 | 4 | 6
@@ -501,6 +504,8 @@ export const pair = (): Effect.Effect<readonly [StreamSocket, StreamSocket], IoE
 export class Listener<Address extends SocketAddress = SocketAddress> implements TcpListenerApi.StreamListener<Address> {
   /** Accepted fds not yet handed out, in order. */
   private readonly backlog: Array<number> = []
+  /** The future face's wake-up after a resource failure (acceptBackoff.ts). */
+  private retry: TimerEntry | undefined = undefined
   private readonly batch = new Int32Array(1024)
   /** Connections handed out by `connections`: closed with the listener. */
   readonly live = new Set<StreamSocket>()
@@ -531,21 +536,82 @@ export class Listener<Address extends SocketAddress = SocketAddress> implements 
 
   pollAccept(waker: Waker, out: Int32Array): number {
     if (this.source.closed) return -EBADF
-    return this.source.pollIo("readable", waker, binding.acceptMany(this.source.fd, out), -EINVAL)
+    if (this.retry !== undefined && !this.retry.fired) {
+      // Backing off after a resource failure: the timer wakes the newest waker.
+      this.retry.waker = waker
+      return -EAGAIN
+    }
+    const n = this.acceptBatch(out)
+    if (n >= 0) {
+      this.backoff.succeeded()
+      return n
+    }
+    if (!isResourceFailure(n)) return this.source.pollIo("readable", waker, n, -EINVAL)
+    // Outside an executor there is no timer to wait with: the caller sees every failure and paces itself.
+    const timer = context.peek()?.timer
+    if (timer === undefined) return n
+    const { delayMs, starts } = this.backoff.failed()
+    this.retry = timer.insert(timer.now() + delayMs, waker)
+    // The failure is told once per episode; until an accept succeeds the waker is woken after each backoff.
+    return starts ? n : -EAGAIN
   }
 
   removeWaker(waker: Waker): void {
     this.source.registration.removeWaker("readable", waker)
   }
 
-  /** Accepts until EAGAIN into the backlog; one readiness wait when nothing is pending. */
-  private readonly fill: Effect.Effect<number, IoError> = Effect.suspend(() =>
+  /**
+   * accept4 until EAGAIN into `out`: the count, or `-errno`. The cached readiness is cleared only when the batch
+   * stopped on EAGAIN; one cut short by EMFILE leaves connections queued (see acceptBackoff.ts).
+   */
+  private acceptBatch(out: Int32Array): number {
+    const n = binding.acceptMany(this.source.fd, out)
+    if (n > 0 && n < out.length && out[n] === -EAGAIN) this.source.drained("readable")
+    return n
+  }
+
+  /** Accepts into the backlog; one readiness wait when nothing is pending. */
+  private readonly accepted: Effect.Effect<number, IoError> = Effect.suspend(() =>
     this.source.io("readable", () => {
-      const n = binding.acceptMany(this.source.fd, this.batch)
+      const n = this.acceptBatch(this.batch)
       for (let i = 0; i < n; i++) this.backlog.push(this.batch[i]!)
       return n
-    }, "accept4", -EINVAL, this.batch.length)
+    }, "accept4", -EINVAL, 0)
   )
+
+  private readonly backoff = new AcceptBackoff()
+
+  /** `accepted`, waiting out a resource failure (acceptBackoff.ts): 0 after a wait, to be tried again. */
+  private readonly fill: Effect.Effect<number, IoError> = Effect.matchEffect(this.accepted, {
+    onFailure: (error) => {
+      if (error.errno === undefined || !RESOURCE_ERRNOS.has(error.errno)) return Effect.fail(error)
+      const { delayMs, starts } = this.backoff.failed()
+      const wait = Effect.as(Effect.sleep(delayMs), 0)
+      if (!starts) return wait
+      return Effect.zipRight(
+        Effect.logWarning(
+          `${this.describe()}: ${error.message}; the pending connections stay queued: accepting again after a ` +
+            `backoff of ${FIRST_DELAY_MS} ms, doubling to ${MAX_DELAY_MS} ms, until an accept succeeds`
+        ),
+        wait
+      )
+    },
+    onSuccess: (n) => {
+      const throttledMs = n > 0 ? this.backoff.succeeded() : undefined
+      if (throttledMs === undefined) return Effect.succeed(n)
+      return Effect.as(
+        Effect.logInfo(`${this.describe()}: accepting again, after ${Math.round(throttledMs)} ms short of resources`),
+        n
+      )
+    }
+  })
+
+  private describe(): string {
+    const local = this.localAddress
+    return `${this.family === 1 ? "UnixListener" : "TcpListener"} ${
+      local._tag === "Unix" ? local.path : address.formatInet(local.address, local.port)
+    }`
+  }
 
   /** Adopts the oldest accepted fd (uninterruptibly: it is registered and owned before anything can stop it). */
   private take<A>(own: (socket: StreamSocket) => Effect.Effect<A>): Effect.Effect<A | undefined, IoError> {
@@ -617,6 +683,7 @@ export class Listener<Address extends SocketAddress = SocketAddress> implements 
 
   /** Part of the release, after deregistering and before closing the listening fd. */
   private release(): void {
+    this.retry?.cancel()
     for (const fd of this.backlog) binding.close(fd)
     this.backlog.length = 0
     for (const socket of Array.from(this.live)) socket.closeNow()
