@@ -268,7 +268,7 @@ describe("AsyncFd.pipe", () => {
     return flags !== null && (parseInt(flags[1]!, 8) & 0o2000000) !== 0
   }
 
-  it.live("needs no runtime: non-blocking, close-on-exec ends that node:fs reads and writes; the scope closes both", () =>
+  it.live("needs no runtime: non-blocking, close-on-exec ends node:fs reads and writes; the scope closes both", () =>
     Effect.gen(function*() {
       const before = fdCount()
       yield* Effect.scoped(Effect.gen(function*() {
