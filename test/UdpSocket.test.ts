@@ -9,6 +9,7 @@ import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as UdpSocket from "../src/UdpSocket.js"
 import { fdCount } from "./utils/fds.js"
 import { bytes, eventually } from "./utils/sockets.js"
+import { runExample } from "./utils/examples.js"
 
 const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
@@ -83,4 +84,22 @@ describe("UdpSocket", () => {
       }))
       expect(fdCount()).toBe(before)
     }).pipe(Effect.provide(ReactorRuntime.layer)))
+})
+
+describe("UdpSocket example", () => {
+  it("docs/examples/udp.ts runs by itself and prints what it shows", async () => {
+    expect(await runExample("udp.ts")).toEqual([
+      "b got \"ping\" (4 bytes) from a",
+      "a got \"pong\" (4 bytes) from b",
+      "b connected: its peer is a",
+      "a got \"no address needed\" (17 bytes) from b",
+      "b got \"from a\" (6 bytes) from a",
+      "b never got c's datagram: it is connected to a",
+      "b got \"one\" (3 bytes) from a",
+      "b got \"two\" (3 bytes) from a",
+      "a sent 33 bytes; b receives them into a 12-byte buffer:",
+      "b got \"a datagram l\" (12 bytes) from a",
+      "done"
+    ])
+  }, 90_000)
 })
