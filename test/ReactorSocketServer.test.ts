@@ -319,6 +319,7 @@ describe("ReactorSocketServer example", () => {
       "  * carol joined",
       "  alice: hi both",
       "  * carol left",
+      "  * alice left",
       "carol received:",
       "  welcome, carol",
       "  alice: hi both",

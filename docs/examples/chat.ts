@@ -83,7 +83,9 @@ const program = Effect.gen(function*() {
   yield* Effect.all([alice.expect, bob.expect])
   yield* bob.say("bye carol")
   yield* alice.expect
-  yield* Effect.all([alice.leave, bob.leave])
+  yield* alice.leave
+  yield* bob.expect
+  yield* bob.leave
 
   for (const client of [alice, bob, carol]) {
     yield* Console.log(`${client.name} received:`)
@@ -91,8 +93,9 @@ const program = Effect.gen(function*() {
   }
 })
 
+// The timeout is a guard: a scripted client expecting a line that never comes would wait forever.
 Effect.runPromise(
-  Effect.scoped(program).pipe(Effect.timeout("5 seconds"), Effect.provide(ReactorRuntime.layer))
+  Effect.scoped(program).pipe(Effect.timeout("30 seconds"), Effect.provide(ReactorRuntime.layer))
 ).then(
   () => console.log("done"),
   (error) => {
