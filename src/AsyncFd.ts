@@ -165,3 +165,66 @@ export const register: (fd: number, options?: Options) => Effect.Effect<AsyncFd,
  */
 export const adopt: (fd: number, options?: Options) => Effect.Effect<AsyncFd, IoError, ReactorRuntime | Scope.Scope> =
   internal.adopt
+
+/**
+ * Both ends of a pipe made by `pipe`, as raw fds: non-blocking and close-on-exec. Use them as they are (`node:fs`
+ * `readSync` / `writeSync`, where EAGAIN is a thrown error), register them (`AsyncFd.register`, a `Poller`, a
+ * `Reactor`), or hand one to a child process (`spawn`'s `stdio` takes an fd).
+ *
+ * - `readFd` / `writeFd`: the two ends.
+ * - `closeRead` / `closeWrite`: close one end now, so that the reader sees end of file once every writer is gone (or
+ *   the writer `BrokenPipe` once every reader is). Idempotent; the scope closes whatever is still open.
+ *
+ * Never close the fds yourself (nor `adopt` them): the scope would close the numbers again, which by then may name
+ * another file.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { writeSync } from "node:fs"
+ * import { AsyncFd, Interest, ReactorRuntime } from "effect-reactor"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const pipe = yield* AsyncFd.pipe()
+ *   const reader = yield* AsyncFd.register(pipe.readFd, { interest: Interest.readable })
+ *   setTimeout(() => writeSync(pipe.writeFd, "hello"), 10)
+ *   const buffer = new Uint8Array(16)
+ *   const n = yield* reader.read(buffer) // waits without blocking Node's event loop
+ *   return new TextDecoder().decode(buffer.subarray(0, n))
+ * })).pipe(Effect.provide(ReactorRuntime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Pipe {
+  readonly readFd: number
+  readonly writeFd: number
+  readonly closeRead: Effect.Effect<void>
+  readonly closeWrite: Effect.Effect<void>
+}
+
+/**
+ * A pipe (pipe2(2) with `O_NONBLOCK | O_CLOEXEC`) owned by the current scope: its release closes both ends, never
+ * failing. Node has no public way to make one. It needs no runtime: the fds are for whatever waits on them (an
+ * `AsyncFd`, a `Poller`, a `Reactor` of your own) or for a child process. Fails with reason `Os` (code `EMFILE`) when
+ * the process is out of fds.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { readSync, writeSync } from "node:fs"
+ * import { AsyncFd } from "effect-reactor"
+ *
+ * const roundTrip = Effect.scoped(Effect.gen(function*() {
+ *   const { readFd, writeFd } = yield* AsyncFd.pipe()
+ *   writeSync(writeFd, "ping")
+ *   const buffer = Buffer.alloc(4)
+ *   return buffer.toString("utf8", 0, readSync(readFd, buffer))
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const pipe: () => Effect.Effect<Pipe, IoError, Scope.Scope> = internal.pipe

@@ -12,7 +12,7 @@ import type * as Scope from "effect/Scope"
 import * as internal from "./internal/udpSocket.js"
 import type { IoError } from "./IoError.js"
 import type { ReactorRuntime } from "./ReactorRuntime.js"
-import type { Inet, SocketAddress } from "./SocketAddress.js"
+import type { Inet } from "./SocketAddress.js"
 
 /**
  * Where a datagram goes: a host (numeric, `"localhost"`, or a name; default `"127.0.0.1"`) and port, or an `Inet`
@@ -32,7 +32,7 @@ export type Target = { readonly host?: string | undefined; readonly port: number
 
 /**
  * A received datagram: its size in the buffer given to `receive` (a datagram larger than the buffer is truncated)
- * and its sender.
+ * and its sender's address, ready to `send` an answer to.
  *
  * @example
  * ```ts
@@ -46,7 +46,7 @@ export type Target = { readonly host?: string | undefined; readonly port: number
  */
 export interface Datagram {
   readonly bytes: number
-  readonly from: SocketAddress
+  readonly from: Inet
 }
 
 /**
@@ -56,7 +56,9 @@ export interface Datagram {
  *   otherwise); the bytes sent.
  * - `receive(buffer)`: the next datagram into `buffer`, with its sender.
  * - `connect(to)`: fixes the peer: `send` without `to` goes there, and only its datagrams are received.
- * - `localAddress` (with the port the kernel chose for `port: 0`), `remoteAddress` (after `connect`), `close`.
+ * - `localAddress` (with the port the kernel chose for `port: 0`), `remoteAddress` (after `connect`): `Inet`
+ *   addresses, which `send` and `connect` take as they are.
+ * - `close`: release now.
  *
  * @example
  * ```ts
@@ -67,7 +69,7 @@ export interface Datagram {
  *   Effect.gen(function*() {
  *     const buffer = new Uint8Array(1500)
  *     const { bytes, from } = yield* socket.receive(buffer)
- *     if (from._tag === "Inet") yield* socket.send(buffer.subarray(0, bytes), from)
+ *     yield* socket.send(buffer.subarray(0, bytes), from)
  *   })
  * ```
  *
@@ -76,8 +78,8 @@ export interface Datagram {
  */
 export interface UdpSocket {
   readonly fd: number
-  readonly localAddress: SocketAddress
-  readonly remoteAddress: SocketAddress | undefined
+  readonly localAddress: Inet
+  readonly remoteAddress: Inet | undefined
   readonly closed: boolean
   send(bytes: Uint8Array, to?: Target): Effect.Effect<number, IoError>
   receive(buffer: Uint8Array): Effect.Effect<Datagram, IoError>

@@ -1,14 +1,16 @@
 /**
  * AsyncFd: readiness and try-wait-retry on a pipe and an eventfd, ownership (register vs adopt), errors, and
- * interruption.
+ * interruption; `AsyncFd.pipe`, its ends and their closing.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import { spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
 import * as AsyncFd from "../src/AsyncFd.js"
 import * as Interest from "../src/Interest.js"
 import { binding } from "../src/internal/native.js"
@@ -16,6 +18,8 @@ import * as Reactor from "../src/Reactor.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import { fdCount, FdScope } from "./utils/fds.js"
 import { eventually } from "./utils/sockets.js"
+
+const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 
 const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
@@ -254,5 +258,97 @@ describe("AsyncFd nonBlocking", () => {
     } finally {
       fds.closeAll()
     }
+  })
+})
+
+describe("AsyncFd.pipe", () => {
+  /** The fd flags of `fd` (FD_CLOEXEC is in the `flags` line of /proc/self/fdinfo as 02000000). */
+  const closeOnExec = (fd: number): boolean => {
+    const flags = /^flags:\s+([0-7]+)$/m.exec(Fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))
+    return flags !== null && (parseInt(flags[1]!, 8) & 0o2000000) !== 0
+  }
+
+  it.live("needs no runtime: non-blocking, close-on-exec ends node:fs reads and writes; the scope closes both", () =>
+    Effect.gen(function*() {
+      const before = fdCount()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const pipe = yield* AsyncFd.pipe()
+        expect(fdCount()).toBe(before + 2)
+        expect([binding.isNonBlocking(pipe.readFd), binding.isNonBlocking(pipe.writeFd)]).toEqual([1, 1])
+        expect([closeOnExec(pipe.readFd), closeOnExec(pipe.writeFd)]).toEqual([true, true])
+        const buffer = Buffer.alloc(8)
+        expect(() => Fs.readSync(pipe.readFd, buffer)).toThrow(expect.objectContaining({ code: "EAGAIN" }))
+        expect(Fs.writeSync(pipe.writeFd, "ping")).toBe(4)
+        expect(buffer.toString("utf8", 0, Fs.readSync(pipe.readFd, buffer))).toBe("ping")
+      }))
+      expect(fdCount()).toBe(before)
+    }))
+
+  it.live("an end registered in the reactor: the read waits for the writer; closeWrite is end of file", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const pipe = yield* AsyncFd.pipe()
+      const reader = yield* AsyncFd.register(pipe.readFd, { interest: Interest.readable })
+      const buffer = new Uint8Array(16)
+      const pending = yield* Effect.fork(reader.read(buffer))
+      yield* Effect.sleep("10 millis")
+      expect(pending.unsafePoll()).toBeNull()
+      Fs.writeSync(pipe.writeFd, "later")
+      expect(yield* Fiber.join(pending)).toBe(5)
+      yield* pipe.closeWrite
+      expect(yield* reader.read(buffer)).toBe(0)
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
+
+  it.live("closeRead and closeWrite close once: a number reused after them is not closed by the scope", () =>
+    Effect.gen(function*() {
+      const before = fdCount()
+      const fds = new FdScope()
+      try {
+        const reused = yield* Effect.scoped(Effect.gen(function*() {
+          const pipe = yield* AsyncFd.pipe()
+          yield* pipe.closeWrite
+          yield* pipe.closeWrite
+          expect(fdCount()).toBe(before + 1)
+          // The kernel hands out the lowest free number: the write end's.
+          const eventfd = fds.eventfd()
+          expect(eventfd).toBe(pipe.writeFd)
+          yield* pipe.closeRead
+          yield* pipe.closeRead
+          return eventfd
+        }))
+        expect(fdCount()).toBe(before + 1)
+        expect(binding.isNonBlocking(reused)).toBe(1)
+      } finally {
+        fds.closeAll()
+      }
+      expect(fdCount()).toBe(before)
+    }))
+
+  it("out of fds: an IoError with code EMFILE (in a child with a low fd limit), and nothing leaks", () => {
+    const script = [
+      "import { Effect } from \"effect\"",
+      "import { readdirSync } from \"node:fs\"",
+      "import { AsyncFd } from \"effect-reactor\"",
+      "const count = () => readdirSync(\"/proc/self/fd\").length",
+      "const before = count()",
+      "const exit = await Effect.runPromiseExit(",
+      "  Effect.scoped(Effect.forEach(Array.from({ length: 200 }), () => AsyncFd.pipe()))",
+      ")",
+      "const error = exit._tag === \"Failure\" && exit.cause._tag === \"Fail\" ? exit.cause.error : undefined",
+      "console.log(JSON.stringify({ reason: error?.reason, code: error?.code, leaked: count() - before }))"
+    ].join("\n")
+    // The shell lowers the limit, then becomes the node child.
+    const result = spawnSync("/bin/sh", [
+      "-c",
+      "ulimit -n 100 && exec \"$0\" \"$@\"",
+      process.execPath,
+      "--conditions=effect-reactor-source",
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      script
+    ], { cwd: root, encoding: "utf8", timeout: 30_000 })
+    expect({ code: result.status, stderr: result.stderr }).toEqual({ code: 0, stderr: "" })
+    expect(JSON.parse(result.stdout)).toEqual({ reason: "Os", code: "EMFILE", leaked: 0 })
   })
 })

@@ -23,6 +23,7 @@ import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as TcpStream from "../src/TcpStream.js"
 import * as UnixStream from "../src/UnixStream.js"
 import { fdCount } from "./utils/fds.js"
+import { runExample } from "./utils/examples.js"
 
 type Peer = TcpStream.TcpStream | UnixStream.UnixStream
 
@@ -301,4 +302,29 @@ describe("ReactorSocketServer errors and resources", () => {
       })).pipe(Effect.provide(ReactorRuntime.layer))
       yield* eventually(() => fdCount() <= before)
     }))
+})
+
+describe("ReactorSocketServer example", () => {
+  it("docs/examples/chat.ts runs by itself: each client's transcript", async () => {
+    expect(await runExample("chat.ts")).toEqual([
+      "alice received:",
+      "  welcome, alice",
+      "  * bob joined",
+      "  * carol joined",
+      "  bob: hello alice",
+      "  * carol left",
+      "  bob: bye carol",
+      "bob received:",
+      "  welcome, bob",
+      "  * carol joined",
+      "  alice: hi both",
+      "  * carol left",
+      "  * alice left",
+      "carol received:",
+      "  welcome, carol",
+      "  alice: hi both",
+      "  bob: hello alice",
+      "done"
+    ])
+  }, 90_000)
 })

@@ -20,6 +20,7 @@ import * as SimpleFuture from "../src/SimpleFuture.js"
 import * as Waker from "../src/Waker.js"
 import { fdCount, FdScope } from "./utils/fds.js"
 import { bytes, connectedPair, eventually, readExactly, text } from "./utils/sockets.js"
+import { runExample } from "./utils/examples.js"
 
 const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
@@ -466,4 +467,20 @@ describe("TcpStream", () => {
       })).pipe(Effect.provide(ReactorRuntime.layer)),
     { fastCheck: { numRuns: 25 } }
   )
+})
+
+describe("TcpStream example", () => {
+  it("docs/examples/tcp-echo.ts runs by itself and prints what it shows", async () => {
+    expect(await runExample("tcp-echo.ts")).toEqual([
+      "server: listening on 127.0.0.1, on a port the kernel chose",
+      "server: a connection from 127.0.0.1",
+      "client: sent \"hello\", got back \"hello\"",
+      "client: sent \"from effect-reactor\", got back \"from effect-reactor\"",
+      "client: sent \"over 127.0.0.1\", got back \"over 127.0.0.1\"",
+      "client: done; half-closing (shutdown write)",
+      "server: the client half-closed after 41 bytes; closing the connection",
+      "client: read 0 bytes: the server closed the connection",
+      "done: the scope closed the listener, its connections and the server's fibers"
+    ])
+  }, 90_000)
 })

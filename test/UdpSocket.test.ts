@@ -1,5 +1,5 @@
 /**
- * UdpSocket: round trips with sender addresses on IPv4 and IPv6, connect, errors, interruption.
+ * UdpSocket: round trips with sender addresses (Inet ones) on IPv4 and IPv6, connect, errors, interruption.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -9,11 +9,10 @@ import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as UdpSocket from "../src/UdpSocket.js"
 import { fdCount } from "./utils/fds.js"
 import { bytes, eventually } from "./utils/sockets.js"
+import { runExample } from "./utils/examples.js"
 
 const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
-
-const portOf = (socket: UdpSocket.UdpSocket): number => (socket.localAddress as { port: number }).port
 
 describe("UdpSocket", () => {
   it.each(["127.0.0.1", "::1"])("round trip with addresses over %s", (host) =>
@@ -26,12 +25,12 @@ describe("UdpSocket", () => {
         return { text: Buffer.from(buffer.subarray(0, datagram.bytes)).toString(), from: datagram.from }
       }))
       yield* Effect.sleep("5 millis")
-      expect(yield* a.send(bytes("ping"), { host, port: portOf(b) })).toBe(4)
+      expect(yield* a.send(bytes("ping"), { host, port: b.localAddress.port })).toBe(4)
       const got = yield* Fiber.join(receiving)
       expect(got.text).toBe("ping")
       expect(got.from).toEqual(a.localAddress)
-      // Reply to the sender's address as reported.
-      yield* b.send(bytes("pong"), got.from as UdpSocket.Target)
+      // Reply to the sender's address as reported: an Inet address, a target as it is.
+      yield* b.send(bytes("pong"), got.from)
       const buffer = new Uint8Array(64)
       const reply = yield* a.receive(buffer)
       expect(Buffer.from(buffer.subarray(0, reply.bytes)).toString()).toBe("pong")
@@ -43,12 +42,16 @@ describe("UdpSocket", () => {
       const a = yield* UdpSocket.bind()
       const b = yield* UdpSocket.bind()
       expect(failureReason(yield* Effect.exit(a.send(bytes("nowhere"))))).toBe("NotConnected")
-      yield* a.connect({ port: portOf(b) })
-      expect(a.remoteAddress).toEqual({ _tag: "Inet", family: "IPv4", address: "127.0.0.1", port: portOf(b) })
+      yield* a.connect({ port: b.localAddress.port })
+      expect(a.remoteAddress).toEqual({ _tag: "Inet", family: "IPv4", address: "127.0.0.1", port: b.localAddress.port })
       yield* a.send(bytes("connected"))
       const buffer = new Uint8Array(64)
       const datagram = yield* b.receive(buffer)
       expect(datagram.bytes).toBe(9)
+      expect(datagram.from).toEqual(a.localAddress)
+      // The peer's own address is a target too.
+      yield* b.connect(b.remoteAddress ?? a.localAddress)
+      expect(b.remoteAddress).toEqual(a.localAddress)
     })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("bad input and a closed socket are typed errors", () =>
@@ -56,9 +59,9 @@ describe("UdpSocket", () => {
       expect(failureReason(yield* Effect.exit(UdpSocket.bind({ port: 70000 })))).toBe("InvalidArgument")
       expect(failureReason(yield* Effect.exit(UdpSocket.bind({ host: "999.1.1.1" })))).toBe("InvalidAddress")
       const a = yield* UdpSocket.bind()
-      const inUse = yield* Effect.flip(UdpSocket.bind({ port: portOf(a) }))
-      expect([inUse.reason, inUse.address]).toEqual(["AddressInUse", `127.0.0.1:${portOf(a)}`])
-      expect(inUse.message).toBe(`bind EADDRINUSE: address already in use 127.0.0.1:${portOf(a)}`)
+      const inUse = yield* Effect.flip(UdpSocket.bind({ port: a.localAddress.port }))
+      expect([inUse.reason, inUse.address]).toEqual(["AddressInUse", `127.0.0.1:${a.localAddress.port}`])
+      expect(inUse.message).toBe(`bind EADDRINUSE: address already in use 127.0.0.1:${a.localAddress.port}`)
       expect(failureReason(yield* Effect.exit(a.send(bytes("x"), { port: 70000 })))).toBe("InvalidArgument")
       expect(failureReason(yield* Effect.exit(a.send(bytes("x"), { host: "1.2.3.999", port: 1 })))).toBe(
         "InvalidAddress"
@@ -81,4 +84,22 @@ describe("UdpSocket", () => {
       }))
       expect(fdCount()).toBe(before)
     }).pipe(Effect.provide(ReactorRuntime.layer)))
+})
+
+describe("UdpSocket example", () => {
+  it("docs/examples/udp.ts runs by itself and prints what it shows", async () => {
+    expect(await runExample("udp.ts")).toEqual([
+      "b got \"ping\" (4 bytes) from a",
+      "a got \"pong\" (4 bytes) from b",
+      "b connected: its peer is a",
+      "a got \"no address needed\" (17 bytes) from b",
+      "b got \"from a\" (6 bytes) from a",
+      "b never got c's datagram: it is connected to a",
+      "b got \"one\" (3 bytes) from a",
+      "b got \"two\" (3 bytes) from a",
+      "a sent 33 bytes; b receives them into a 12-byte buffer:",
+      "b got \"a datagram l\" (12 bytes) from a",
+      "done"
+    ])
+  }, 90_000)
 })

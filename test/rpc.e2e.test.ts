@@ -32,6 +32,7 @@ import {
   RpcsClient,
   User
 } from "./utils/rpcSchemas.js"
+import { runExample } from "./utils/examples.js"
 
 interface Setup {
   readonly name: string
@@ -219,3 +220,15 @@ for (const setup of setups) {
       }))
   })
 }
+
+describe("rpc example", () => {
+  it("docs/examples/rpc.ts, a platform-node program on our layers, runs by itself and prints its calls", async () => {
+    expect(await runExample("rpc.ts")).toEqual([
+      "GetUser 1 -> alice",
+      "GetUser 3 -> UserNotFound (id 3)",
+      "two calls at once on one connection -> alice, bob",
+      "Countdown from 3, streamed -> 3, 2, 1, 0",
+      "done: the client's connection and the server closed with their layers"
+    ])
+  }, 90_000)
+})

@@ -8,12 +8,14 @@
  *    is written out by hand.
  * 3. The same future and an `Effect.sleep` through Effect, on the runtime's layers.
  *
- * Pipes come from the addon's thin syscalls (an internal module); the public IO types (sockets,
- * `AsyncFd`) build on the same reactor.
+ * The chapter's socket is a pipe here (`AsyncFd.pipe()`: raw non-blocking fds, read and written with
+ * `node:fs`); the public IO types (sockets, `AsyncFd`) build on the same reactor.
  */
 import { Console, Effect, Exit, Layer } from "effect"
+import { readSync, writeSync } from "node:fs"
 import { Worker } from "node:worker_threads"
 import {
+  AsyncFd,
   Executor,
   Interest,
   Poll,
@@ -23,8 +25,7 @@ import {
   ReactorRuntime,
   SimpleFuture,
   Waker
-} from "../../src/index.js"
-import { addonPath, binding } from "../../src/internal/native.js"
+} from "effect-reactor"
 
 const events = PollEvent.makeBatch(16)
 
@@ -51,41 +52,65 @@ const nextEvents = (poller: Poller.Poller) =>
 
 const heading = (text: string) => Console.log(`\n== ${text}`)
 
+// A Worker runs JavaScript source; it resumes us once it has posted its first message.
+const startWorker = (source: string, workerData: unknown) =>
+  Effect.async<Worker, Error>((resume) => {
+    const worker = new Worker(source, { eval: true, workerData })
+    worker.once("message", () => resume(Effect.succeed(worker)))
+    worker.once("error", (error) => resume(Effect.fail(error)))
+  })
+
+// read(2) on a non-blocking fd: the bytes read, or "EAGAIN" when there are none yet.
+const tryRead = (fd: number, buffer: Buffer): number | "EAGAIN" => {
+  try {
+    return readSync(fd, buffer)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EAGAIN") return "EAGAIN"
+    throw error
+  }
+}
+
 const pollerTour = Effect.gen(function*() {
   yield* heading("1. The poller (IoBlocker)")
   const poller = yield* Poller.Poller
-  yield* Console.log(`IoBlocker::new          -> ${poller.backend === "epoll" ? "an" : "a"} ${poller.backend} poller (edge-triggered: ${poller.supportsEdge})`)
+  const article = poller.backend === "epoll" ? "an" : "a"
+  yield* Console.log(
+    `IoBlocker::new          -> ${article} ${poller.backend} poller (edge-triggered: ${poller.supportsEdge})`
+  )
 
-  const [read, write] = binding.pipe()
-  yield* Effect.addFinalizer(() => Effect.sync(() => (binding.close(read), binding.close(write))))
-  yield* poller.add(read, 1, Interest.readable, "oneshot")
-  yield* Console.log(`add_io_event_interest   -> pipe fd ${read} registered under key 1 (readable, oneshot)`)
+  const pipe = yield* AsyncFd.pipe()
+  yield* poller.add(pipe.readFd, 1, Interest.readable, "oneshot")
+  yield* Console.log(`add_io_event_interest   -> pipe fd ${pipe.readFd} registered under key 1 (readable, oneshot)`)
 
   yield* Console.log(`block (timeout 0)       -> ${describe(yield* poller.wait(events, 0))}: nothing written yet`)
 
-  setTimeout(() => binding.write(write, Buffer.from("hello")), 50)
+  setTimeout(() => writeSync(pipe.writeFd, "hello"), 50)
   const start = process.hrtime.bigint()
   const count = yield* nextEvents(poller)
   const bytes = Buffer.alloc(64)
-  const n = binding.read(read, bytes)
+  const n = readSync(pipe.readFd, bytes)
   yield* Console.log(`Node's loop wakes us    -> ${describe(count)} after ${elapsed(start)}`)
-  yield* Console.log(`read                    -> ${JSON.stringify(bytes.subarray(0, n).toString())}`)
+  yield* Console.log(`read                    -> ${JSON.stringify(bytes.toString("utf8", 0, n))}`)
   yield* Console.log(`block (timeout 0)       -> ${describe(yield* poller.wait(events, 0))}: oneshot, not re-armed`)
 
-  // A Worker wakes the main thread's blocking wait through the poller's notifier.
-  const worker = new Worker(
-    `const { workerData } = require("node:worker_threads")
-     const binding = require(workerData.addonPath)
+  // A Worker wakes the main thread's blocking wait through the poller's notifier (a cloneable token). It loads the one
+  // module it needs from the package (a Worker's require of an ES module needs Node 20.19 or later).
+  const worker = yield* startWorker(
+    `const { parentPort, workerData } = require("node:worker_threads")
+     const Poller = require("effect-reactor/Poller")
+     parentPort.postMessage("loaded")
      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100)
-     binding.notifyToken(workerData.token)`,
-    { eval: true, workerData: { addonPath, token: poller.notifier.token } }
+     Poller.notifyFrom(workerData.notifier)`,
+    { notifier: poller.notifier }
   )
   const blocked = process.hrtime.bigint()
   const woken = yield* poller.wait(events, "5 seconds")
-  yield* Console.log(`notify from a Worker    -> a blocking 5 s wait returned ${describe(woken)} after ${elapsed(blocked)}`)
+  yield* Console.log(
+    `notify from a Worker    -> a blocking 5 s wait returned ${describe(woken)} after ${elapsed(blocked)}`
+  )
   yield* Effect.promise(() => new Promise((resolve) => worker.once("exit", resolve)))
 
-  yield* poller.delete(read)
+  yield* poller.delete(pipe.readFd)
 })
 
 // The chapter's `Socket::read`: try the syscall; on EAGAIN hand the waker to the reactor
@@ -97,12 +122,11 @@ const readPipe = (registration: Reactor.Registration, fd: number, log: (line: st
   return SimpleFuture.fromPoll((waker) => {
     const buffer = Buffer.alloc(64)
     for (let attempt = 0; attempt < 8; attempt++) {
-      const n = binding.read(fd, buffer)
-      if (n >= 0) {
-        log(`  task: read() -> ${n} bytes ${JSON.stringify(buffer.subarray(0, n).toString())}: Ready`)
-        return Poll.ready(buffer.subarray(0, n).toString())
+      const n = tryRead(fd, buffer)
+      if (n !== "EAGAIN") {
+        log(`  task: read() -> ${n} bytes ${JSON.stringify(buffer.toString("utf8", 0, n))}: Ready`)
+        return Poll.ready(buffer.toString("utf8", 0, n))
       }
-      if (n !== -binding.constants.EAGAIN) throw new Error(`read failed: errno ${-n}`)
       const readiness = registration.pollReadable(waker)
       if (Poll.isPending(readiness)) {
         log("  task: read() -> EAGAIN; set_readable_callback(waker) -> Pending")
@@ -119,27 +143,32 @@ const readPipe = (registration: Reactor.Registration, fd: number, log: (line: st
   }))
 }
 
-const futureTour = Effect.sync(() => {
-  console.log("\n== 2. A SimpleFuture, the reactor and the executor loop (by hand)")
+const futureTour = Effect.gen(function*() {
+  yield* heading("2. A SimpleFuture, the reactor and the executor loop (by hand)")
+  const pipe = yield* AsyncFd.pipe()
+  // Another thread writes in 100 ms (fds belong to the process): until then, this thread has nothing to do but block.
+  const worker = yield* startWorker(
+    `const { parentPort, workerData } = require("node:worker_threads")
+     const { writeSync } = require("node:fs")
+     parentPort.postMessage("started")
+     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100)
+     writeSync(workerData.fd, "from another thread")`,
+    { fd: pipe.writeFd }
+  )
   const poller = Poller.unsafeOpen()
   const reactor = Reactor.unsafeMake(poller)
   const executor = Executor.unsafeMake({ reactor })
-  const [read, write] = binding.pipe()
   try {
-    const registration = reactor.register(read, Interest.readable)
-    console.log(`add_io_event_interest   -> pipe fd ${read} registered: key ${registration.key} (slab index + generation)`)
-    const handle = executor.spawn(readPipe(registration, read, console.log))
-    // Another thread writes in 100 ms: until then, this thread has nothing to do but block.
-    const worker = new Worker(
-      `const { workerData } = require("node:worker_threads")
-       const binding = require(workerData.addonPath)
-       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100)
-       binding.write(workerData.fd, Buffer.from("from another thread"))`,
-      { eval: true, workerData: { addonPath, fd: write } }
+    const registration = reactor.register(pipe.readFd, Interest.readable)
+    console.log(
+      `add_io_event_interest   -> pipe fd ${pipe.readFd} registered: key ${registration.key} (slab index + generation)`
     )
+    const handle = executor.spawn(readPipe(registration, pipe.readFd, console.log))
+    // The loop below checks the task after each turn itself: this waker has nothing to do.
+    const checker = Waker.make(() => {})
     let done: Exit.Exit<string> | undefined
     const check = () => {
-      const result = handle.poll({ wake() {}, willWake: () => false } as never)
+      const result = handle.poll(checker)
       if (Poll.isReady(result)) done = result.value
     }
     for (let turn = 1; turn <= 10 && done === undefined; turn++) {
@@ -152,29 +181,29 @@ const futureTour = Effect.sync(() => {
       const woken = reactor.turn(-1)
       console.log(`  reactor: woke after ${elapsed(start)}; dispatched the event to ${woken} waker(s) -> task queued`)
     }
-    console.log(`executor: task finished with ${done === undefined ? "nothing" : Exit.isSuccess(done) ? JSON.stringify(done.value) : "a failure"}`)
+    const outcome = done === undefined ? "nothing" : Exit.isSuccess(done) ? JSON.stringify(done.value) : "a failure"
+    console.log(`executor: task finished with ${outcome}`)
     registration.deregister()
-    worker.terminate()
   } finally {
     executor.close()
     reactor.close()
     poller.close()
-    binding.close(read)
-    binding.close(write)
   }
+  yield* Effect.promise(() => worker.terminate())
 })
 
 const effectTour = Effect.gen(function*() {
   yield* heading("3. The same through Effect (ReactorRuntime.layer, integrated with Node's loop)")
   const reactor = yield* Reactor.Reactor
-  const [read, write] = binding.pipe()
-  yield* Effect.addFinalizer(() => Effect.sync(() => (binding.close(read), binding.close(write))))
-  const registration = reactor.register(read, Interest.readable)
+  const pipe = yield* AsyncFd.pipe()
+  const registration = reactor.register(pipe.readFd, Interest.readable)
   yield* Effect.addFinalizer(() => Effect.sync(() => registration.deregister()))
-  setTimeout(() => binding.write(write, Buffer.from("from a Node timer")), 50)
+  setTimeout(() => writeSync(pipe.writeFd, "from a Node timer"), 50)
   const start = process.hrtime.bigint()
-  const text = yield* Executor.run(readPipe(registration, read, (line) => console.log(line)))
-  yield* Console.log(`Executor.run            -> ${JSON.stringify(text)} after ${elapsed(start)}, Node's loop never blocked`)
+  const text = yield* Executor.run(readPipe(registration, pipe.readFd, (line) => console.log(line)))
+  yield* Console.log(
+    `Executor.run            -> ${JSON.stringify(text)} after ${elapsed(start)}, Node's loop never blocked`
+  )
   const slept = process.hrtime.bigint()
   yield* Effect.sleep("20 millis")
   yield* Console.log(`Effect.sleep(20 millis) -> on the executor's timer queue (layerScheduler), ${elapsed(slept)}`)
@@ -183,7 +212,7 @@ const effectTour = Effect.gen(function*() {
 const main = Effect.gen(function*() {
   yield* Effect.scoped(pollerTour).pipe(Effect.provide(Poller.layer))
   yield* Console.log("scope closed            -> poller closed, fds released")
-  yield* futureTour
+  yield* Effect.scoped(futureTour)
   yield* Effect.scoped(effectTour).pipe(
     Effect.provide(ReactorRuntime.layerScheduler.pipe(Layer.provideMerge(ReactorRuntime.layer)))
   )

@@ -12,7 +12,7 @@ import { Console, Effect, Exit } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Executor, File, Interest, IoError, Poller, Reactor, ReactorRuntime, SimpleFuture } from "../../src/index.js"
+import { Executor, File, Interest, IoError, Poller, Reactor, ReactorRuntime, SimpleFuture } from "effect-reactor"
 
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-reactor-file-"))
 const path = Path.join(dir, "notes.txt")

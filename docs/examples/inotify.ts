@@ -7,7 +7,7 @@ import { Console, Effect, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Inotify, ReactorRuntime } from "../../src/index.js"
+import { Inotify, ReactorRuntime } from "effect-reactor"
 
 const { Mask } = Inotify
 

@@ -6,19 +6,18 @@
  * inner poller (the poll(2) backend, to show the portable one) watches two pipes; the application's Reactor waits on
  * the inner poller's fd through an `AsyncFd`, and each wake-up drains the inner poller with `wait(events, 0)`.
  *
- * Pipes come from the addon's thin syscalls (an internal module).
+ * The pipes are `AsyncFd.pipe()`: raw non-blocking fds owned by the scope, written and read with `node:fs`.
  */
 import { Console, Effect } from "effect"
-import { AsyncFd, Interest, PollEvent, Poller, Reactor, ReactorRuntime } from "../../src/index.js"
-import { binding } from "../../src/internal/native.js"
+import { readSync, writeSync } from "node:fs"
+import { AsyncFd, Interest, PollEvent, Poller, Reactor, ReactorRuntime } from "effect-reactor"
 
 const program = Effect.gen(function*() {
   const reactor = yield* Reactor.Reactor
   const inner = yield* Poller.make({ backend: "poll" })
-  const pipes = [binding.pipe(), binding.pipe()]
-  yield* Effect.addFinalizer(() => Effect.sync(() => pipes.flat().forEach((fd) => binding.close(fd))))
+  const pipes = [yield* AsyncFd.pipe(), yield* AsyncFd.pipe()]
   // Keys 1 and 2 are the inner poller's own; the Reactor never sees them.
-  for (const [key, [readEnd]] of pipes.entries()) yield* inner.add(readEnd, key + 1, Interest.readable, "level")
+  for (const [key, pipe] of pipes.entries()) yield* inner.add(pipe.readFd, key + 1, Interest.readable, "level")
 
   // The inner poller's fd, registered in the Reactor like any other pollable fd (its release comes first).
   const pollable = yield* AsyncFd.register(yield* inner.fd, { interest: Interest.readable })
@@ -37,11 +36,11 @@ const program = Effect.gen(function*() {
   const messages = ["hello", "world"]
   for (const [i, message] of messages.entries()) {
     // A Node timer writes while the drain waits: the wait never blocks the event loop.
-    setTimeout(() => binding.write(pipes[i]![1], Buffer.from(message)), 5)
+    setTimeout(() => writeSync(pipes[i]!.writeFd, message), 5)
     for (const key of yield* drain) {
-      const buffer = new Uint8Array(16)
-      const n = binding.read(pipes[key - 1]![0], buffer)
-      yield* Console.log(`inner key ${key}: ${JSON.stringify(Buffer.from(buffer.subarray(0, n)).toString())}`)
+      const buffer = Buffer.alloc(16)
+      const n = readSync(pipes[key - 1]!.readFd, buffer)
+      yield* Console.log(`inner key ${key}: ${JSON.stringify(buffer.toString("utf8", 0, n))}`)
     }
   }
 })

@@ -1,11 +1,11 @@
 /**
  * `npx tsx docs/examples/pidfd.ts`: waits for two children of `node:child_process` through their pidfds, without
- * SIGCHLD — one exits with code 3 by itself, the other sleeps until a SIGKILL sent through its pidfd — and prints how
- * each ended. Ends by itself.
+ * SIGCHLD — one exits with code 3 by itself, the other sleeps until a SIGKILL sent through its pidfd — and prints
+ * how each ended. Ends by itself.
  */
 import { Console, Effect } from "effect"
 import { spawn } from "node:child_process"
-import { Pidfd, ReactorRuntime } from "../../src/index.js"
+import { Pidfd, ReactorRuntime } from "effect-reactor"
 
 const describe = (status: Pidfd.ExitStatus): string =>
   Pidfd.match(status, {

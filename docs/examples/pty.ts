@@ -8,7 +8,7 @@
  * 3. The window size, and the end: once the controller is closed, the terminal side reads end of file.
  */
 import { Console, Effect, Fiber } from "effect"
-import { type AsyncFd, Pty, ReactorRuntime } from "../../src/index.js"
+import { type AsyncFd, Pty, ReactorRuntime } from "effect-reactor"
 
 const show = (bytes: Uint8Array, n: number): string => JSON.stringify(Buffer.from(bytes.subarray(0, n)).toString())
 

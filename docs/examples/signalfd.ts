@@ -9,7 +9,7 @@
  */
 import { Console, Effect, Stream } from "effect"
 import { spawn } from "node:child_process"
-import { ReactorRuntime, Signalfd } from "../../src/index.js"
+import { ReactorRuntime, Signalfd } from "effect-reactor"
 
 const whose = (pid: number) => (pid === process.pid ? "this process" : "a child process")
 

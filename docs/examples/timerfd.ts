@@ -7,7 +7,7 @@
  * 4. `get` and `disarm`: what is left of a setting, and a timer that no longer fires.
  */
 import { Console, Duration, Effect, Stream } from "effect"
-import { ReactorRuntime, Timerfd } from "../../src/index.js"
+import { ReactorRuntime, Timerfd } from "effect-reactor"
 
 const program = Effect.gen(function*() {
   // 1. One-shot.

@@ -166,3 +166,54 @@ export const register = make(false)
 
 /** @internal */
 export const adopt = make(true)
+
+/**
+ * A pipe's two fds, each closed once: by `closeRead` / `closeWrite`, or by the scope's release, whichever comes first.
+ * A second close of a number that may have been reused by then would close someone else's fd.
+ *
+ * @internal
+ */
+class Pipe implements Api.Pipe {
+  private readOpen = true
+  private writeOpen = true
+
+  constructor(readonly readFd: number, readonly writeFd: number) {}
+
+  get closeRead(): Effect.Effect<void> {
+    return Effect.sync(() => this.unsafeCloseRead())
+  }
+
+  get closeWrite(): Effect.Effect<void> {
+    return Effect.sync(() => this.unsafeCloseWrite())
+  }
+
+  unsafeCloseRead(): void {
+    if (!this.readOpen) return
+    this.readOpen = false
+    binding.close(this.readFd)
+  }
+
+  unsafeCloseWrite(): void {
+    if (!this.writeOpen) return
+    this.writeOpen = false
+    binding.close(this.writeFd)
+  }
+}
+
+/** @internal */
+export const pipe = (): Effect.Effect<Api.Pipe, IoError, Scope.Scope> =>
+  Effect.acquireRelease(
+    attemptSync(() => {
+      try {
+        const [readFd, writeFd] = binding.pipe()
+        return new Pipe(readFd, writeFd)
+      } catch (error) {
+        throw ioError.fromThrown(error, "pipe")
+      }
+    }),
+    (pipe) =>
+      Effect.sync(() => {
+        pipe.unsafeCloseRead()
+        pipe.unsafeCloseWrite()
+      })
+  )

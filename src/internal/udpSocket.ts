@@ -7,12 +7,12 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { Interest } from "../Interest.js"
 import type { IoError } from "../IoError.js"
-import type { SocketAddress } from "../SocketAddress.js"
+import type { Inet } from "../SocketAddress.js"
 import type * as Api from "../UdpSocket.js"
 import * as address from "./address.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
-import { binding } from "./native.js"
+import { binding, type NativeAddress } from "./native.js"
 import * as socketAddress from "./socketAddress.js"
 import { EINVAL, Source } from "./source.js"
 import { attemptSync, check, type Family, notBytes, openSocket, registerFd } from "./stream.js"
@@ -28,8 +28,8 @@ const targetOf = (to: Api.Target): { readonly host: string; readonly port: numbe
 
 /** @internal */
 export class UdpSocket implements Api.UdpSocket {
-  private local: SocketAddress | undefined = undefined
-  private remote: SocketAddress | undefined = undefined
+  private local: Inet | undefined = undefined
+  private remote: Inet | undefined = undefined
 
   constructor(readonly source: Source, readonly family: Family) {}
 
@@ -41,14 +41,17 @@ export class UdpSocket implements Api.UdpSocket {
     return this.source.closed
   }
 
-  get localAddress(): SocketAddress {
-    if (this.local !== undefined) return this.local
-    const local = binding.localAddress(this.source.fd)
-    this.local = typeof local === "number" ? socketAddress.unspecified(this.family) : socketAddress.fromNative(local)
-    return this.local
+  get localAddress(): Inet {
+    return this.local ??= this.inetOf(binding.localAddress(this.source.fd))
   }
 
-  get remoteAddress(): SocketAddress | undefined {
+  /** An address the addon reports (`-errno`: the unspecified one) as an Inet one: a UDP socket is IPv4 or IPv6. */
+  private inetOf(native: NativeAddress | number): Inet {
+    if (typeof native === "number") return socketAddress.unspecified(this.family) as Inet
+    return socketAddress.fromNative(native) as Inet
+  }
+
+  get remoteAddress(): Inet | undefined {
     return this.remote
   }
 
@@ -71,12 +74,12 @@ export class UdpSocket implements Api.UdpSocket {
       return Effect.fail(notBytes("recvfrom", "buffer"))
     }
     const fd = this.source.fd
-    let from: SocketAddress = socketAddress.unspecified(this.family)
+    let from: Inet = this.inetOf(-1) // the unspecified address, until recvfrom names the sender
     return Effect.map(
       this.source.io("readable", () => {
         const result = binding.recvFrom(fd, buffer)
         if (typeof result === "number") return result
-        if (typeof result.from !== "number") from = socketAddress.fromNative(result.from)
+        if (typeof result.from !== "number") from = this.inetOf(result.from)
         return result.bytes
       }, "recvfrom", -EINVAL, 0),
       (bytes) => ({ bytes, from })

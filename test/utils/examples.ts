@@ -1,7 +1,9 @@
 /**
  * The runnable examples under docs/examples/, run as a user would (`npx tsx docs/examples/<name>`), in a child. They
  * import "effect-reactor" by its name; the package's `effect-reactor-source` export condition resolves that to `src/`
- * here, so they run against the sources without a build.
+ * here, so they run against the sources without a build. Node 20 runs no module hooks in a Worker (not even those of
+ * an inherited `--import tsx`), but it does run `--require` preloads there: `tsx/cjs` lets a Worker's
+ * `require("effect-reactor/...")` load the sources too (`npm start` passes it as well).
  */
 import { expect } from "@effect/vitest"
 import * as Path from "node:path"
@@ -12,8 +14,9 @@ const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..", ".
 
 /** Runs docs/examples/`name`; checks that it ends by itself, cleanly and silently on stderr; its stdout lines. */
 export const runExample = async (name: string): Promise<Array<string>> => {
+  const script = Path.join(root, "docs", "examples", name)
   const result = await runChild(
-    ["--conditions=effect-reactor-source", "--import", "tsx", Path.join(root, "docs", "examples", name)],
+    ["--conditions=effect-reactor-source", "--require", "tsx/cjs", "--import", "tsx", script],
     60_000,
     root
   )
