@@ -211,6 +211,23 @@ export * as ReactorSocket from "./ReactorSocket.js"
 export * as ReactorSocketServer from "./ReactorSocketServer.js"
 
 /**
+ * `@effect/cluster`'s socket transport over our sockets, as `NodeClusterSocket`: `layerClientProtocol`,
+ * `layerSocketServer`, and `layer` for a whole runner (or client-only member).
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { ReactorClusterSocket, ReactorRuntime } from "effect-reactor"
+ *
+ * const ClusterLive = ReactorClusterSocket.layer({ storage: "local" }).pipe(Layer.provide(ReactorRuntime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as ReactorClusterSocket from "./ReactorClusterSocket.js"
+
+/**
  * The typed error of every socket and `AsyncFd` operation, with a closed `reason` mapped from errno.
  *
  * @example
