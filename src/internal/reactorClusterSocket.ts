@@ -20,6 +20,12 @@
  * Both directions set `TCP_NODELAY`: cluster traffic is small request and reply frames, which Nagle's algorithm
  * would hold back behind an unacknowledged one (Node's transport leaves it on).
  *
+ * A client protocol lives in the scope its caller gives it (an entry of `Runners`' client cache) and never outlives
+ * this layer. The second bound is not redundant: effect 3's `RcMap` can lose an entry that was invalidated while in
+ * use and then looked up again (Effect-TS/effect#7515), and `Runners` does exactly that when a runner goes away during
+ * calls. Such an entry's scope is never closed, and its protocol would keep reconnecting to the dead runner, keeping
+ * the process alive after the cluster has shut down.
+ *
  * @internal
  */
 import * as MessageStorage from "@effect/cluster/MessageStorage"
@@ -38,8 +44,11 @@ import * as RpcSerialization from "@effect/rpc/RpcSerialization"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { ConfigError } from "effect/ConfigError"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as reactorRuntime from "./reactorRuntime.js"
 import * as reactorSocket from "./reactorSocket.js"
@@ -58,19 +67,28 @@ export const layerClientProtocol: Layer.Layer<
   Runners.RpcClientProtocol,
   never,
   RpcSerialization.RpcSerialization | ReactorRuntime
-> = Layer.effect(
+> = Layer.scoped(
   Runners.RpcClientProtocol,
   Effect.gen(function*() {
     const serialization = yield* RpcSerialization.RpcSerialization
     const runtime = yield* reactorRuntime.runtimeFor("ReactorClusterSocket.layerClientProtocol")
+    const layerScope = yield* Effect.scope
     return (address) =>
-      reactorSocket.makeNet({
-        host: address.host,
-        port: address.port,
-        noDelay: true,
-        openTimeout: OPEN_TIMEOUT_MILLIS
+      Effect.gen(function*() {
+        // Ends with the caller's scope or with this layer, whichever closes first (see the top of this file).
+        const scope = yield* Scope.fork(layerScope, ExecutionStrategy.sequential)
+        yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+        const socket = yield* reactorSocket.makeNet({
+          host: address.host,
+          port: address.port,
+          noDelay: true,
+          openTimeout: OPEN_TIMEOUT_MILLIS
+        })
+        return yield* RpcClient.makeProtocolSocket().pipe(
+          Effect.provideService(Socket.Socket, socket),
+          Scope.extend(scope)
+        )
       }).pipe(
-        Effect.flatMap((socket) => Effect.provideService(RpcClient.makeProtocolSocket(), Socket.Socket, socket)),
         Effect.provideService(RpcSerialization.RpcSerialization, serialization),
         Effect.provideService(reactorRuntime.tag, runtime),
         // `makeNet` fails only without a runtime, which was checked above: nothing is left to fail.
