@@ -42,6 +42,7 @@ import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as TcpListener from "../src/TcpListener.js"
 import { type Child, startChild } from "./utils/child.js"
 import { type Answer, Greeter, GreeterLive, shardingConfig } from "./utils/clusterEntities.js"
+import { runExample } from "./utils/examples.js"
 import { fdCount } from "./utils/fds.js"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -309,6 +310,17 @@ describe("ReactorClusterSocket.layerSocketServer", () => {
       expect(error).toBeInstanceOf(SocketServer.SocketServerError)
       expect(error.reason).toBe("Open")
     })))
+})
+
+describe("docs/examples/cluster.ts", () => {
+  it("runs two runners in two processes, stops one and its shards move to the other", async () => {
+    expect(await runExample("cluster.ts")).toStrictEqual([
+      "runner 1 and runner 2 are up",
+      "12 greetings answered by runner 1 and runner 2",
+      "runner 2 stopped (exit code 0)",
+      "12 greetings answered by runner 1"
+    ])
+  }, 90_000)
 })
 
 describe("ReactorClusterSocket requires the ReactorRuntime", () => {
