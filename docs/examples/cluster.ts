@@ -65,9 +65,12 @@ const runSecondRunner = (port: number, database: string) => {
     process.send?.("ready")
     return yield* Effect.never
   })).pipe(Effect.provide(ReactorRuntime.layer)))
-  process.once("SIGTERM", () => Effect.runFork(Fiber.interrupt(fiber)))
+  const shutdown = () => Effect.runFork(Fiber.interrupt(fiber))
+  process.once("SIGTERM", shutdown)
+  // Runner 1 went away without stopping this one (killed, say): stop too.
+  process.once("disconnect", shutdown)
   // The IPC channel would keep this process alive after the runner stops.
-  fiber.addObserver(() => process.disconnect?.())
+  fiber.addObserver(() => process.connected && process.disconnect?.())
 }
 
 // Two ports the kernel picks, so that the example runs anywhere: two listeners open at once (so the ports differ),
