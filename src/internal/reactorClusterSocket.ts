@@ -18,13 +18,14 @@
  * lives in one process, so `"local"` storage is for a cluster of one process; several need a shared store.
  *
  * Both directions set `TCP_NODELAY`: cluster traffic is small request and reply frames, which Nagle's algorithm
- * would hold back behind an unacknowledged one (Node's transport leaves it on).
+ * would hold back behind an unacknowledged one (Node's transport leaves the algorithm on).
  *
  * A client protocol lives in the scope its caller gives it (an entry of `Runners`' client cache) and never outlives
  * this layer. The second bound is not redundant: effect 3's `RcMap` can lose an entry that was invalidated while in
  * use and then looked up again (Effect-TS/effect#7515), and `Runners` does exactly that when a runner goes away during
- * calls. Such an entry's scope is never closed, and its protocol would keep reconnecting to the dead runner, keeping
- * the process alive after the cluster has shut down.
+ * calls. Such an entry's scope is never closed: its protocol would go on reconnecting to the dead runner every few
+ * seconds after the cluster has shut down. (The RPC client `Runners` built over it stays too, idle; it is not ours to
+ * close, and it keeps Node's loop alive: a program that ends while that happened should exit explicitly.)
  *
  * @internal
  */
