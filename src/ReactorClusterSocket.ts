@@ -14,7 +14,12 @@
  * runners in this process's memory and suits a single process.
  *
  * Connections to other runners open within 1 second or fail (the RPC client then retries), and both directions set
- * `TCP_NODELAY`, since cluster traffic is small frames that wait for a reply.
+ * `TCP_NODELAY`, since cluster traffic is small frames that wait for a reply. A connection never outlives the layer.
+ *
+ * Ending a program: when a runner goes away while calls to it are in flight, `@effect/cluster` 0.60 keeps an idle RPC
+ * client to it that nothing closes (Effect-TS/effect#7515), and that client keeps Node's event loop alive. This
+ * transport closes the client's connection with the layer; end the program with `process.exit` (as
+ * `NodeRuntime.runMain` does) rather than wait for the loop to drain.
  *
  * Not here: `NodeClusterSocket`'s Kubernetes health check (`runnerHealth: "k8s"`). It calls the Kubernetes API over
  * HTTPS with the pod's service-account files, and this package ships neither an HTTP client nor a `FileSystem`.
