@@ -52,6 +52,7 @@ export interface TcpConnectOptions {
   readonly noDelay?: boolean | undefined
   readonly openTimeout?: Duration.DurationInput | undefined
   readonly readBufferSize?: number | undefined
+  readonly writableHighWaterMark?: number | undefined
 }
 
 /**
@@ -71,11 +72,14 @@ export interface UnixConnectOptions {
   readonly path: string
   readonly openTimeout?: Duration.DurationInput | undefined
   readonly readBufferSize?: number | undefined
+  readonly writableHighWaterMark?: number | undefined
 }
 
 /**
  * The options of `makeNet` and `layerNet`: TCP when `port` is given, Unix when `path` is. `readBufferSize` (64 KiB by
- * default) is the size of the one buffer each `run` reads into.
+ * default) is the size of the one buffer each `run` reads into. `writableHighWaterMark` (64 KiB by default, as Node's
+ * option of that name) bounds what a connection queues: past it the writer's writes wait until the kernel has taken
+ * half of it, and so do the `run`'s reads, so a peer that stops reading holds memory flat instead of filling it.
  *
  * @example
  * ```ts
@@ -164,7 +168,11 @@ export const makeNet: (options: NetConnectOptions) => Effect.Effect<Socket.Socke
  */
 export const fromStream: <RO>(
   open: Effect.Effect<TcpStream | UnixStream, Socket.SocketError, RO>,
-  options?: { readonly openTimeout?: Duration.DurationInput | undefined; readonly readBufferSize?: number | undefined }
+  options?: {
+    readonly openTimeout?: Duration.DurationInput | undefined
+    readonly readBufferSize?: number | undefined
+    readonly writableHighWaterMark?: number | undefined
+  }
 ) => Effect.Effect<Socket.Socket, never, Exclude<RO, Scope.Scope>> = internal.fromStream
 
 /**

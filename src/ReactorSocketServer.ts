@@ -43,6 +43,7 @@ export interface TcpListenOptions {
   readonly reusePort?: boolean | undefined
   readonly noDelay?: boolean | undefined
   readonly readBufferSize?: number | undefined
+  readonly writableHighWaterMark?: number | undefined
 }
 
 /**
@@ -62,11 +63,13 @@ export interface UnixListenOptions {
   readonly path: string
   readonly backlog?: number | undefined
   readonly readBufferSize?: number | undefined
+  readonly writableHighWaterMark?: number | undefined
 }
 
 /**
  * The options of `make` and `layer`: Unix when `path` is given, TCP otherwise. `readBufferSize` (64 KiB by default) is
- * the size of the buffer each connection's `run` reads into.
+ * the size of the buffer each connection's `run` reads into; `writableHighWaterMark` (64 KiB by default) bounds what
+ * a connection queues before its writes and reads wait (see `ReactorSocket.NetConnectOptions`).
  *
  * @example
  * ```ts

@@ -16,6 +16,8 @@ import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as V8 from "node:v8"
+import * as Vm from "node:vm"
 import type { IoError } from "../src/IoError.js"
 import * as ReactorSocket from "../src/ReactorSocket.js"
 import * as ReactorSocketServer from "../src/ReactorSocketServer.js"
@@ -327,4 +329,41 @@ describe("ReactorSocketServer example", () => {
       "done"
     ])
   }, 90_000)
+})
+
+/** The bytes of ArrayBuffers this process holds after a full collection (exposed on demand: `--expose-gc`). */
+const liveArrayBuffers = (): number => {
+  V8.setFlagsFromString("--expose-gc")
+  ;(Vm.runInNewContext("gc") as () => void)()
+  return process.memoryUsage().arrayBuffers
+}
+
+describe("ReactorSocketServer backpressure", () => {
+  it.scopedLive("a peer that never reads the echo: the connection stops reading, memory stays flat, others go on", () =>
+    Effect.gen(function*() {
+      const server = yield* ReactorSocketServer.make({ host: "127.0.0.1", port: 0 })
+      yield* Effect.forkScoped(server.run(echo))
+      const port = (server.address as SocketServer.TcpAddress).port
+      const before = liveArrayBuffers()
+      // Offers up to 128 MiB in 1 MiB writes for 3 s, reading nothing back.
+      const hog = yield* TcpStream.connect({ host: "127.0.0.1", port })
+      const block = new Uint8Array(1024 * 1024).fill(120)
+      let offered = 0
+      yield* Effect.whileLoop({
+        while: () => offered < 128 * 1024 * 1024,
+        body: () => Effect.map(hog.writeAll(block), () => (offered += block.length)),
+        step: () => {}
+      }).pipe(Effect.timeout("3 seconds"), Effect.ignore)
+      const grown = liveArrayBuffers() - before
+      // The kernel's buffers on both sides hold a few MiB; the server itself holds about its high-water mark.
+      expect(offered).toBeLessThan(48 * 1024 * 1024)
+      expect(grown).toBeLessThan(16 * 1024 * 1024)
+      // Meanwhile another connection is served at once.
+      const other = yield* TcpStream.connect({ host: "127.0.0.1", port })
+      yield* other.writeAll(bytes("still here"))
+      const reply = new Uint8Array(10)
+      let got = 0
+      while (got < 10) got += yield* other.read(reply.subarray(got)).pipe(Effect.timeout("2 seconds"))
+      expect(decoder.decode(reply)).toBe("still here")
+    }).pipe(provideRuntime))
 })

@@ -69,10 +69,14 @@ export interface Connection<IE = unknown> {
 export interface Options {
   readonly openTimeout?: Duration.DurationInput | undefined
   readonly readBufferSize?: number | undefined
+  readonly writableHighWaterMark?: number | undefined
 }
 
 /** @internal */
 export const DEFAULT_READ_BUFFER_SIZE = 64 * 1024
+
+/** How many bytes of writes a connection queues before its writers and its reads wait (see `WriteLock`). @internal */
+export const DEFAULT_WRITABLE_HIGH_WATER_MARK = 64 * 1024
 
 /**
  * The connection of the current run, provided to the handler's effects.
@@ -97,13 +101,40 @@ interface Turn {
  * installed with no interruption in between; only the waits are interruptible. A turn handed to a waiter that is
  * interrupted meanwhile is handed on.
  *
+ * Backpressure: `queued` counts the bytes of the writes not done yet. Past `highWaterMark` a new write waits (before it
+ * queues anything) until the kernel has taken enough for `queued` to fall to half the mark, and so does the run's read
+ * loop (`room`): a peer that stops reading makes its connection stop reading too, so its bytes stay in the kernel's
+ * buffers (and TCP's window stops the sender) instead of piling up here. Other connections are not concerned.
+ *
  * @internal
  */
 export class WriteLock {
   private held = false
   private readonly queue: Array<Turn> = []
+  /** Bytes of the writes begun and not done. */
+  queued = 0
+  private readonly roomWaiters: Array<() => void> = []
 
-  constructor(private readonly conn: Connection) {}
+  constructor(private readonly conn: Connection, readonly highWaterMark: number = DEFAULT_WRITABLE_HIGH_WATER_MARK) {}
+
+  /** Succeeds at once while `queued` is at most the high-water mark; else once it has fallen to half of it. */
+  readonly room: Effect.Effect<void> = Effect.suspend(() =>
+    this.queued <= this.highWaterMark ? Effect.void : Effect.async<void>((resume) => {
+      const wake = () => resume(Effect.void)
+      this.roomWaiters.push(wake)
+      return Effect.sync(() => {
+        const index = this.roomWaiters.indexOf(wake)
+        if (index >= 0) this.roomWaiters.splice(index, 1)
+      })
+    })
+  )
+
+  private settled(bytes: number): void {
+    this.queued -= bytes
+    if (this.queued > this.highWaterMark / 2 || this.roomWaiters.length === 0) return
+    const waiters = this.roomWaiters.splice(0)
+    for (const wake of waiters) wake()
+  }
 
   /**
    * The synchronous attempt at a write: `true` when all of `bytes` went out now; `false` when nothing was sent (a
@@ -122,23 +153,37 @@ export class WriteLock {
     return Effect.uninterruptible(this.locked(this.send(bytes.subarray(n))))
   }
 
-  /** Writes all of `bytes` in order with the other writes on this connection. */
+  /** Writes all of `bytes` in order with the other writes on this connection, once there is room (see `room`). */
   writeAll(bytes: Uint8Array): Effect.Effect<void, Socket.SocketError> {
+    return Effect.zipRight(this.room, this.writeNowOrQueue(bytes))
+  }
+
+  private writeNowOrQueue(bytes: Uint8Array): Effect.Effect<void, Socket.SocketError> {
     return Effect.uninterruptible(Effect.suspend(() => {
       const now = this.tryWriteNow(bytes)
       if (now === true) return Effect.void
       if (now !== false) return now
-      if (this.held) return Effect.zipRight(this.awaitTurn(), this.locked(this.send(bytes)))
+      if (this.held) return Effect.zipRight(this.queuedTurn(bytes.length), this.locked(this.send(bytes)))
       this.held = true
       return this.locked(this.send(bytes))
     }))
   }
 
+  // A write waiting for its turn counts as queued while it waits, as the bytes it holds do.
+  private queuedTurn(bytes: number): Effect.Effect<void> {
+    this.queued += bytes
+    return Effect.ensuring(this.awaitTurn(), Effect.sync(() => this.settled(bytes)))
+  }
+
+  // Counted from the moment the lock is this write's until its last byte is sent (or it fails).
   private send(bytes: Uint8Array): Effect.Effect<void, Socket.SocketError> {
-    return Effect.mapError(
-      this.conn.writeAll(bytes),
-      (cause) => new Socket.SocketGenericError({ reason: "Write", cause })
-    )
+    return Effect.suspend(() => {
+      this.queued += bytes.length
+      return Effect.ensuring(
+        Effect.mapError(this.conn.writeAll(bytes), (cause) => new Socket.SocketGenericError({ reason: "Write", cause })),
+        Effect.sync(() => this.settled(bytes.length))
+      )
+    })
   }
 
   /** Runs `effect` once the writes in flight are done (for the half-close). */
@@ -199,6 +244,14 @@ const readBufferSize = (options: Options | undefined): number => {
   return size
 }
 
+const writableHighWaterMark = (options: Options | undefined): number => {
+  const size = options?.writableHighWaterMark ?? DEFAULT_WRITABLE_HIGH_WATER_MARK
+  if (!Number.isInteger(size) || size < 0 || size > 0x40000000) {
+    throw argumentError("range", `writableHighWaterMark: expected an integer in [0, 2^30], got ${String(size)}`)
+  }
+  return size
+}
+
 /**
  * A run's read: the next chunk, empty at EOF. Our streams read into the thread's shared slab, and a chunk is a view
  * of its region (no copy); another connection reads into one buffer of the run, and a chunk is a copy.
@@ -234,6 +287,7 @@ export const unsafeFromConnection = <RO>(
   options?: Options
 ): Socket.Socket => {
   const bufferSize = readBufferSize(options)
+  const highWaterMark = writableHighWaterMark(options)
   const latch = Effect.unsafeMakeLatch(false)
   const openTimeout = options?.openTimeout === undefined ? undefined : Duration.decode(options.openTimeout)
   let current: Current | undefined
@@ -267,11 +321,14 @@ export const unsafeFromConnection = <RO>(
         // One effect value per run, reused for every read: a description that reads anew each time it runs.
         const read = reader(conn, bufferSize)
         const fork = runFork as (effect: Effect.Effect<unknown, unknown, any>) => unknown
+        const lock = new WriteLock(conn, highWaterMark)
+        // Past the high-water mark the loop reads no more until the writes drain (see WriteLock).
+        const afterRoom = Effect.suspend(() => Effect.zipRight(lock.room, step))
         const onRead = (chunk: Uint8Array): Effect.Effect<void, unknown> => {
           if (chunk.length === 0) return Effect.void
           const result = handler(chunk)
           if (result !== undefined && Effect.isEffect(result)) runHandlerEffect(result, fork)
-          return step
+          return lock.queued > highWaterMark ? afterRoom : step
         }
         const step: Effect.Effect<void, unknown> = Effect.flatMap(read, onRead)
         const loop: Effect.Effect<void, Socket.SocketError> = Effect.mapError(
@@ -279,7 +336,7 @@ export const unsafeFromConnection = <RO>(
           (cause) => new Socket.SocketGenericError({ reason: "Read", cause })
         )
 
-        const opened: Current = { conn, lock: new WriteLock(conn), done }
+        const opened: Current = { conn, lock, done }
         if (halfClosePending) {
           halfClosePending = false
           yield* halfClose(opened)
@@ -416,11 +473,13 @@ type NetConnectOptions =
     readonly noDelay?: boolean | undefined
     readonly openTimeout?: Duration.DurationInput | undefined
     readonly readBufferSize?: number | undefined
+    readonly writableHighWaterMark?: number | undefined
   }
   | {
     readonly path: string
     readonly openTimeout?: Duration.DurationInput | undefined
     readonly readBufferSize?: number | undefined
+    readonly writableHighWaterMark?: number | undefined
   }
 
 const connect = (options: NetConnectOptions): Effect.Effect<Connection, Socket.SocketError, ReactorRuntime | Scope.Scope> =>

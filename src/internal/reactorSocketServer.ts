@@ -96,6 +96,7 @@ export const fromListener = <C extends reactorSocket.Connection<any>, IE>(
   options?: {
     readonly onAcceptError?: OnAcceptError<IE> | undefined
     readonly readBufferSize?: number | undefined
+    readonly writableHighWaterMark?: number | undefined
     /** Applied to each accepted connection before its handler sees it; best effort (a failure is ignored). */
     readonly prepare?: ((conn: C) => Effect.Effect<void, IE>) | undefined
   }
@@ -106,7 +107,10 @@ export const fromListener = <C extends reactorSocket.Connection<any>, IE>(
     const accept = prepare === undefined ?
       listener.accept :
       Effect.tap(listener.accept, (conn) => Effect.ignore(prepare(conn)))
-    const socketOptions = { readBufferSize: options?.readBufferSize }
+    const socketOptions = {
+      readBufferSize: options?.readBufferSize,
+      writableHighWaterMark: options?.writableHighWaterMark
+    }
 
     // Accepts until the listener fails for good; each connection is handed to `onAccept` with its own scope.
     const serve = (
@@ -195,11 +199,13 @@ type ListenOptions =
     readonly reusePort?: boolean | undefined
     readonly noDelay?: boolean | undefined
     readonly readBufferSize?: number | undefined
+    readonly writableHighWaterMark?: number | undefined
   }
   | {
     readonly path: string
     readonly backlog?: number | undefined
     readonly readBufferSize?: number | undefined
+    readonly writableHighWaterMark?: number | undefined
   }
 
 const bind = (
@@ -231,6 +237,7 @@ export const make = (
       fromListener(listener, {
         onAcceptError: onAcceptIoError,
         readBufferSize: options.readBufferSize,
+        writableHighWaterMark: options.writableHighWaterMark,
         prepare: "noDelay" in options && options.noDelay === true ? setNoDelay : undefined
       })
   )
