@@ -25,13 +25,12 @@ const tasks = Math.floor(positive("tasks", args.tasks, 1e6))
 const hops = Math.floor(positive("hops", args.hops, 1e7))
 const rounds = Math.ceil(positive("rounds", args.rounds, 50))
 
-const kinds = ["future", "fiber", "fiber-async", "fiber-canceler"] as const
+const kinds = ["future", "fiber", "fiber-canceler"] as const
 type Kind = (typeof kinds)[number]
 
 const labels: Record<Kind, string> = {
   future: "SimpleFuture task (waker kept, Pending)",
-  fiber: "Effect fiber, the IO types' wait (the runtime's async primitive, built once)",
-  "fiber-async": "Effect fiber, `Effect.async` without a canceler",
+  fiber: "Effect fiber, the IO types' wait (`Effect.async` without a canceler, built once)",
   "fiber-canceler": "Effect fiber, `Effect.async` with a canceler"
 }
 

@@ -3,9 +3,8 @@
  * a driver task wakes them all once every one is parked, and each parks again, `--hops` times. The process's CPU time
  * over the hops, per hop, is printed as JSON. The waiter is, by `--kind`:
  * - `future`: a SimpleFuture task that keeps its waker and returns Pending (what a readiness event costs a task);
- * - `fiber`: an Effect fiber suspended in the IO types' wait (`unsafeAsyncNoCanceler`: the runtime's async primitive,
- *   built once), resumed with `Effect.void` (what a readiness event costs a fiber in the IO types' Effects);
- * - `fiber-async`: the same wait written as `Effect.async` without a canceler, which builds its primitive per run;
+ * - `fiber`: an Effect fiber suspended in the IO types' wait (`Effect.async` without a canceler, built once and run
+ *   for every wait), resumed with `Effect.void` (what a readiness event costs a fiber in the IO types' Effects);
  * - `fiber-canceler`: `Effect.async` with a canceler (which wraps the wait in an interruption region), what a
  *   textbook wait costs.
  *
@@ -16,7 +15,6 @@
 import * as Effect from "effect/Effect"
 import { parseArgs } from "node:util"
 import * as Executor from "../../src/Executor.js"
-import { unsafeAsyncNoCanceler } from "../../src/internal/effectAsync.js"
 import * as Poll from "../../src/Poll.js"
 import * as ReactorRuntime from "../../src/ReactorRuntime.js"
 import * as SimpleFuture from "../../src/SimpleFuture.js"
@@ -31,8 +29,8 @@ const { values: args } = parseArgs({
   }
 })
 const kind = args.kind
-if (kind !== "future" && kind !== "fiber" && kind !== "fiber-async" && kind !== "fiber-canceler") {
-  throw new RangeError(`--kind must be future, fiber, fiber-async or fiber-canceler, got ${kind}`)
+if (kind !== "future" && kind !== "fiber" && kind !== "fiber-canceler") {
+  throw new RangeError(`--kind must be future, fiber or fiber-canceler, got ${kind}`)
 }
 const tasks = Math.floor(positive("tasks", args.tasks, 1e6))
 const hops = Math.floor(positive("hops", args.hops, 1e7))
@@ -76,8 +74,6 @@ const park = (resume: (effect: Effect.Effect<void>) => void): void => {
 }
 
 const wait = kind === "fiber"
-  ? unsafeAsyncNoCanceler<void, never>(park)
-  : kind === "fiber-async"
   ? Effect.async<void>((resume) => park(resume))
   : Effect.async<void>((resume) => {
     park(resume)
