@@ -101,7 +101,9 @@ export interface Readiness {
  * - `removeWaker(direction, waker)`: take back a waker (or one it `willWake`s) when the waiting future is dropped or
  *   interrupted; `false` when none was stored.
  * - `deregister()`: delete the fd from the poller (an fd already closed is fine), free the key, and wake every
- *   waiter. Idempotent. From then on every poll is `Ready` with `closed` set. Deregister before closing the fd.
+ *   waiter. Idempotent, and it never throws: a waker that throws, or a poller refusing the delete, is reported once
+ *   as a Node warning (`EffectReactorWarning`) and the rest is done. From then on every poll is `Ready` with `closed`
+ *   set. Deregister before closing the fd.
  * - `tick`, `ready`: the event count and the cached readiness bits, for inspection.
  *
  * @example
@@ -164,8 +166,9 @@ export interface Registration {
  *   uses) or a loop inside `enterLoop()` / `leaveLoop()` (which `Executor.blockOn` brackets itself with; a loop of
  *   your own that calls `turn` does the same). An Effect wait on a reactor that nothing drives could never wake, so
  *   it dies at once with a message saying what to provide.
- * - `close()`: deregister everything (waking every waiter with `closed`) and stop watching. Idempotent. The poller
- *   belongs to whoever opened it and stays open.
+ * - `close()`: deregister everything (waking every waiter with `closed`) and stop watching. Idempotent, and it never
+ *   throws (failures are reported as `deregister` reports them). The poller belongs to whoever opened it and stays
+ *   open.
  *
  * @example
  * ```ts

@@ -3,7 +3,7 @@
  * closing, first against the fake poller (to deliver exactly the events a race needs, stale keys included), then
  * against both real backends on pipes and socket pairs, then through its Effect face.
  */
-import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
+import { afterEach, beforeEach, describe, expect, it, vi } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -375,6 +375,47 @@ describe("Reactor (fake poller)", () => {
       expect(log).toEqual([])
     })
 
+    it("work deferred from a waker in dispatch runs after the batch; outside dispatch it runs at once", () => {
+      const a = reactor.register(10, Interest.readable)
+      const b = reactor.register(11, Interest.readable)
+      const log: Array<string> = []
+      a.pollReadable(Waker.make(() => {
+        log.push("wake a")
+        // What a File's pump does when woken: it may deregister, so it must not run inside dispatch.
+        reactor.defer(() => {
+          log.push(`deferred (b woken: ${log.includes("wake b")})`)
+          b.deregister()
+        })
+      }))
+      b.pollReadable(Waker.make(() => log.push("wake b")))
+      fake.inject(a.key, R)
+      fake.inject(b.key, R)
+      expect(reactor.turn(0)).toBe(2)
+      expect(log).toEqual(["wake a", "wake b", "deferred (b woken: true)"])
+      expect(b.closed).toBe(true)
+      reactor.defer(() => log.push("now"))
+      expect(log.at(-1)).toBe("now")
+    })
+
+    it("each reactor keeps its own failures: one reactor's throwing waker is never thrown by another", () => {
+      const other = new FakePoller({ supportsEdge: true })
+      const second = new internal.Reactor(other)
+      const a = reactor.register(10, Interest.readable)
+      const b = second.register(10, Interest.readable)
+      a.pollReadable(Waker.make(() => {
+        throw new Error("bad waker")
+      }))
+      const fine = counter()
+      b.pollReadable(fine.waker)
+      fake.inject(a.key, R)
+      other.inject(b.key, R)
+      expect(second.turn(0)).toBe(1)
+      expect(() => reactor.turn(0)).toThrow("bad waker")
+      expect(second.turn(0)).toBe(0)
+      expect(fine.count).toBe(1)
+      second.close()
+    })
+
     it("a throwing waker does not keep the rest of the batch from its wakers", () => {
       const a = reactor.register(10, Interest.both)
       const b = reactor.register(11, Interest.readable)
@@ -498,16 +539,38 @@ describe("Reactor (fake poller)", () => {
       expect(reactor.registrations).toBe(0)
     })
 
-    it("reports any other refusal, after freeing the key and waking the waiters", () => {
+    it("never fails: any other refusal is reported once as a warning, after freeing the key and waking the waiters", () => {
+      const warnings = vi.spyOn(process, "emitWarning").mockImplementation(() => {})
       const registration = reactor.register(10, Interest.readable)
       const reader = counter()
       registration.pollReadable(reader.waker)
       fake.delete = () => {
         throw Object.assign(new Error("EINVAL"), { code: "EINVAL" })
       }
-      expect(() => registration.deregister()).toThrow("EINVAL")
+      expect(() => registration.deregister()).not.toThrow()
       expect(reader.count).toBe(1)
       expect(reactor.registrations).toBe(0)
+      expect(warnings).toHaveBeenCalledTimes(1)
+      expect(String(warnings.mock.calls[0]![0])).toMatch(/^effect-reactor: deregistering went on past a failure: Error: EINVAL/)
+      registration.deregister()
+      expect(warnings).toHaveBeenCalledTimes(1)
+      warnings.mockRestore()
+    })
+
+    it("a throwing waker does not stop a release: close wakes every other waiter and reports it once", () => {
+      const warnings = vi.spyOn(process, "emitWarning").mockImplementation(() => {})
+      const a = reactor.register(10, Interest.readable)
+      const b = reactor.register(11, Interest.readable)
+      const later = counter()
+      a.pollReadable(Waker.make(() => {
+        throw new Error("bad waker")
+      }))
+      b.pollReadable(later.waker)
+      expect(() => reactor.close()).not.toThrow()
+      expect([later.count, reactor.registrations, a.closed, b.closed]).toEqual([1, 0, true, true])
+      expect(warnings).toHaveBeenCalledTimes(1)
+      expect(String(warnings.mock.calls[0]![0])).toContain("closing the reactor went on past a failure: Error: bad waker")
+      warnings.mockRestore()
     })
   })
 
@@ -816,6 +879,26 @@ describe("Reactor (Effect)", () => {
       expect(reader.count).toBe(1)
       expect(registration.closed).toBe(true)
     }).pipe(Effect.scoped, Effect.provide(ReactorLive)))
+
+  it.effect("a scope's release never dies of a throwing waker: the other finalizers run, the failure is a warning", () =>
+    Effect.gen(function*() {
+      const warnings = vi.spyOn(process, "emitWarning").mockImplementation(() => {})
+      const [read, write] = binding.pipe()
+      const scope = yield* Scope.make()
+      const registration = yield* Scope.extend(Reactor.register(read, Interest.readable), scope)
+      registration.pollReadable(Waker.make(() => {
+        throw new Error("bad waker")
+      }))
+      let laterFinalizer = false
+      yield* Scope.addFinalizer(scope, Effect.sync(() => (laterFinalizer = true)))
+      const closed = yield* Effect.exit(Scope.close(scope, Exit.void))
+      binding.close(read)
+      binding.close(write)
+      expect(Exit.isSuccess(closed)).toBe(true)
+      expect([laterFinalizer, registration.closed]).toEqual([true, true])
+      expect(warnings).toHaveBeenCalledTimes(1)
+      warnings.mockRestore()
+    }).pipe(Effect.provide(ReactorLive)))
 
   it.effect("maps refusals to PollerError reasons", () =>
     Effect.gen(function*() {

@@ -119,7 +119,10 @@ export class File implements Api.File {
   private pumping = false
   private again = false
   private closeWaiters: Array<() => void> = []
-  private readonly pumpWaker: Waker = waker.make(() => this.pump())
+  // Woken in the reactor's dispatch, the pump waits for the batch to end (`defer`): it may deregister (a close), and
+  // dispatch never re-enters the reactor.
+  private readonly pumpWaker: Waker = waker.make(() => this.reactor.defer(this.pumpNow))
+  private readonly pumpNow = (): void => this.pump()
   /** The stat record of the open, filled when it settles. */
   readonly opened = new Float64Array(FILE_STAT_FIELDS)
   /** Operation 0: the open. */
@@ -137,6 +140,10 @@ export class File implements Api.File {
 
   get closed(): boolean {
     return this.state === CLOSED || this.state === CLOSING
+  }
+
+  private get reactor(): reactor.Reactor {
+    return (this.registration as reactor.Registration).reactor
   }
 
   /** Deregistered and its native handle closed. */
@@ -263,11 +270,8 @@ export class File implements Api.File {
     if (this.state === CLOSED) return
     this.state = CLOSED
     this.parked = false
-    try {
-      this.registration.deregister()
-    } catch {
-      // Deregistering ignores an fd that is gone; nothing else may keep the handle open.
-    }
+    // Never throws: deregistering ignores an fd that is gone, and reports anything else.
+    this.registration.deregister()
     binding.fileClose(this.handle)
     const waiters = this.closeWaiters
     this.closeWaiters = []
@@ -378,7 +382,7 @@ export class File implements Api.File {
   private effect<A>(op: Op<A> | IoError): Effect.Effect<A, IoError> {
     if (op instanceof IoError) return Effect.fail(op)
     // The completion arrives through the reactor: without a driver it would never be seen.
-    if (!(this.registration as reactor.Registration).reactor.isDriven) {
+    if (!this.reactor.isDriven) {
       return Effect.die(new Error(context.undrivenMessage(op.syscall)))
     }
     return Effect.async<A, IoError>((resume) => {

@@ -34,7 +34,10 @@
  * spin: closed bits are final and never cleared. An error concerns every direction. Whatever wakes a task, its
  * next syscall says what happened.
  *
- * Waking only queues a task (see `Waker`), so dispatch never re-enters the reactor.
+ * Waking only queues a task (see `Waker`), so dispatch never re-enters the reactor; a waker that must do more (a
+ * `File`'s pump, which may deregister) hands it to `defer`, which runs it once the batch is dispatched. A waker that
+ * throws does not stop the batch: the first failure is recorded on this reactor and rethrown by `turn` when the
+ * batch is done; a release (`deregister`, `close`) never throws, and reports it as a Node warning instead.
  *
  * @internal
  */
@@ -191,21 +194,17 @@ const isGone = (error: unknown): boolean => {
   return code === "ENOENT" || code === "EBADF" || code === ERR_POLLER_CLOSED
 }
 
-// The first failure of the operation in progress (a throwing waker, a poller refusing a delete): a bug, but one that
-// must not stop the rest of the operation (the other wakers, the rest of the batch: under edge triggering an event
-// dropped halfway would never come back). Every public operation that wakes rethrows it when it is done. Dispatch
-// never re-enters the reactor, so one slot serves all.
-let failure: { readonly error: unknown } | undefined
-
-const fail = (error: unknown): void => {
-  failure ??= { error }
-}
-
-const rethrowFailure = (): void => {
-  const pending = failure
-  if (pending === undefined) return
-  failure = undefined
-  throw pending.error
+/**
+ * How a failure met while releasing is reported: a release (deregister, close) never fails, as async-io's `Drop`, so
+ * the failure (a throwing waker, a poller refusing a delete: a bug) goes to Node's warnings, once, and the release
+ * goes on. @internal
+ */
+export const reportReleaseFailure = (error: unknown, during: string): void => {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error)
+  process.emitWarning(`effect-reactor: ${during} went on past a failure: ${detail}`, {
+    type: "EffectReactorWarning",
+    code: "ERR_REACTOR_RELEASE"
+  })
 }
 
 /**
@@ -216,23 +215,16 @@ const wakeAll = (registration: Registration, direction: DirectionIndex): number 
   const wakers = registration.waiters[direction]
   const count = wakers.length
   if (count === 0) return 0
+  const io = registration.reactor
   if (count === 1) {
     // The common case, one waiter: empty the list in place, keeping its backing store (`pop` does; assigning
     // `length = 0` or a fresh `[]` would allocate one per event again on the next push).
-    wake(wakers.pop()!)
+    io.wake(wakers.pop()!)
     return 1
   }
   registration.waiters[direction] = []
-  for (const waker of wakers) wake(waker)
+  for (const waker of wakers) io.wake(waker)
   return count
-}
-
-const wake = (waker: Waker): void => {
-  try {
-    waker.wake()
-  } catch (error) {
-    fail(error)
-  }
 }
 
 /** @internal */
@@ -324,13 +316,14 @@ export class Registration implements Api.Registration {
     this.cached &= ~bits
     if (this.reactor.oneshot) {
       this.reactor.rearm(this)
-      rethrowFailure()
+      this.reactor.rethrowFailure()
     }
   }
 
+  /** Never throws: what failed on the way is reported (`reportReleaseFailure`) and the rest is done. */
   deregister(): void {
     this.shutdown(0)
-    rethrowFailure()
+    this.reactor.reportFailure("deregistering")
   }
 
   toJSON() {
@@ -378,7 +371,7 @@ export class Registration implements Api.Registration {
 
   /**
    * Deletes the fd from the poller, frees the slot and wakes every waiter with `closed` (plus `extra` bits).
-   * Idempotent; returns the wakers woken. A failure is left for the caller's `rethrowFailure`. @internal
+   * Idempotent; returns the wakers woken. A failure is left for the caller to rethrow or report. @internal
    */
   shutdown(extra: number): number {
     if (this.isClosed) return 0
@@ -386,7 +379,7 @@ export class Registration implements Api.Registration {
     try {
       this.reactor.handle.delete(this.fd)
     } catch (error) {
-      if (!isGone(error)) fail(error)
+      if (!isGone(error)) this.reactor.fail(error)
     }
     this.reactor.slab.remove(this.key)
     this.cached |= CLOSED | extra
@@ -406,6 +399,14 @@ export class Reactor implements IoDriver, Api.Reactor {
   private isClosed = false
   private watching = false
   private loops = 0
+  // The first failure of the operation in progress (a throwing waker, a poller refusing a delete): a bug, but one that
+  // must not stop the rest of the operation (the other wakers, the rest of the batch: under edge triggering an event
+  // dropped halfway would never come back). `turn` rethrows it when the batch is done; a release reports it. Each
+  // reactor keeps its own: one reactor's failure is never another's to throw or to lose.
+  private failure: { readonly error: unknown } | undefined = undefined
+  // Work that must not run inside dispatch (it may deregister, or register), queued by `defer` until the batch is done.
+  private dispatching = false
+  private readonly deferred: Array<() => void> = []
 
   constructor(readonly handle: Poller.PollerHandle, options?: Api.Options & { readonly capacity?: number }) {
     this.events = pollEvent.makeBatch(options?.events ?? DEFAULT_BATCH)
@@ -464,15 +465,70 @@ export class Reactor implements IoDriver, Api.Reactor {
     const events = this.events
     const count = Math.min(this.handle.wait(events, timeoutMs), events.length >>> 1)
     let woken = 0
-    for (let i = 0; i < count; i++) {
-      const registration = this.slab.get(events[2 * i]!)
-      // A stale key: its registration was freed after the kernel queued the event. The slot may already belong
-      // to another fd, whose waiters must not hear about this one.
-      if (registration === undefined) continue
-      woken += registration.dispatch(events[2 * i + 1]!)
+    this.dispatching = true
+    try {
+      for (let i = 0; i < count; i++) {
+        const registration = this.slab.get(events[2 * i]!)
+        // A stale key: its registration was freed after the kernel queued the event. The slot may already belong
+        // to another fd, whose waiters must not hear about this one.
+        if (registration === undefined) continue
+        woken += registration.dispatch(events[2 * i + 1]!)
+      }
+    } finally {
+      this.dispatching = false
     }
-    rethrowFailure()
+    this.runDeferred()
+    this.rethrowFailure()
     return woken
+  }
+
+  /**
+   * Runs `work` now, or, when called from a waker during dispatch, right after the batch: dispatch never re-enters
+   * the reactor, so work that may register or deregister (a `File`'s pump) waits until the batch is done. @internal
+   */
+  defer(work: () => void): void {
+    if (this.dispatching) this.deferred.push(work)
+    else work()
+  }
+
+  private runDeferred(): void {
+    for (let work = this.deferred.shift(); work !== undefined; work = this.deferred.shift()) {
+      try {
+        work()
+      } catch (error) {
+        this.fail(error)
+      }
+    }
+  }
+
+  /** Calls a waker, recording what it throws instead of stopping the operation. @internal */
+  wake(waker: Waker): void {
+    try {
+      waker.wake()
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  /** @internal */
+  fail(error: unknown): void {
+    this.failure ??= { error }
+  }
+
+  /** Throws the recorded failure, if any, and forgets it. @internal */
+  rethrowFailure(): void {
+    const pending = this.failure
+    if (pending === undefined) return
+    this.failure = undefined
+    throw pending.error
+  }
+
+  /** Reports the recorded failure, if any, without throwing (a release never fails), and forgets it. @internal */
+  reportFailure(during: string): void {
+    const pending = this.failure
+    if (pending === undefined) return
+    this.failure = undefined
+    reportReleaseFailure(pending.error, during)
   }
 
   toJSON() {
@@ -500,7 +556,7 @@ export class Reactor implements IoDriver, Api.Reactor {
       // The poller no longer knows the fd (closed without deregistering) or is closed itself: no event can ever
       // come, so the registration is over. Its waiters wake to `closed | error` instead of waiting forever. Any
       // other refusal is a bug, reported once the registration is safely closed.
-      if (!isGone(error)) fail(error)
+      if (!isGone(error)) this.fail(error)
       return registration.shutdown(ERROR)
     }
     registration.armed = wanted
@@ -528,7 +584,7 @@ export class Reactor implements IoDriver, Api.Reactor {
     this.isClosed = true
     for (const registration of this.slab.values()) registration.shutdown(0)
     this.unwatch()
-    rethrowFailure()
+    this.reportFailure("closing the reactor")
   }
 }
 

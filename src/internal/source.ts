@@ -137,11 +137,8 @@ export class Source {
   close(): void {
     if (this.isClosed) return
     this.isClosed = true
-    try {
-      this.registration.deregister()
-    } catch {
-      // Deregistering ignores an fd that is already gone; anything else must still not keep the fd open.
-    }
+    // Never throws: deregistering ignores an fd that is already gone, and reports anything else.
+    this.registration.deregister()
     try {
       this.onClose?.()
     } finally {
