@@ -37,3 +37,13 @@ describe("the package's root entry", () => {
     expect(runtimePackages(Path.join(src, "ReactorClusterSocket.ts")).has("@effect/cluster")).toBe(true)
   })
 })
+
+describe("the pack check's smoke program", () => {
+  it("imports only what the root entry exports (it runs untyped, in a project that installed the tarball)", async () => {
+    const smoke = Fs.readFileSync(Path.join(src, "..", "test", "fixtures", "pack-smoke.mjs"), "utf8")
+    const named = /import \{([^}]*)\} from "effect-reactor"/.exec(smoke)![1]!.split(",").map((name) => name.trim())
+    const root = await import("../src/index.js")
+    expect(named.filter((name) => !(name in root))).toEqual([])
+    expect(named.length).toBeGreaterThan(0)
+  })
+})
