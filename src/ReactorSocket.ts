@@ -173,7 +173,7 @@ export const fromStream: <RO>(
     readonly readBufferSize?: number | undefined
     readonly writableHighWaterMark?: number | undefined
   }
-) => Effect.Effect<Socket.Socket, never, Exclude<RO, Scope.Scope>> = internal.fromStream
+) => Effect.Effect<Socket.Socket, Socket.SocketError, Exclude<RO, Scope.Scope>> = internal.fromStream
 
 /**
  * `makeNet` as a `Channel` of bytes (as Node's `makeNetChannel`).

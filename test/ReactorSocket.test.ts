@@ -4,7 +4,6 @@
  */
 import * as Socket from "@effect/platform/Socket"
 import { describe, expect, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -447,12 +446,26 @@ describe("ReactorSocket options", () => {
       expect(error).toMatchObject({ _tag: "SocketError", reason: "OpenTimeout" })
     }).pipe(provideRuntime))
 
-  it.live("a readBufferSize that is not a positive integer is a RangeError", () =>
+  it.live("bad options fail makeNet and fromStream with an Open SocketError whose cause is InvalidArgument", () =>
     Effect.gen(function*() {
-      for (const readBufferSize of [0, -1, 1.5, Number.NaN]) {
-        const exit = yield* Effect.exit(ReactorSocket.makeNet({ port: 1, readBufferSize }))
-        expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toBeInstanceOf(RangeError)
+      const bad: ReadonlyArray<unknown> = [
+        { port: 1, readBufferSize: 0 },
+        { port: 1, readBufferSize: 1.5 },
+        { port: 1, readBufferSize: Number.NaN },
+        { port: 1, writableHighWaterMark: -1 },
+        { port: 1, openTimeout: "soon" },
+        { port: 1, openTimeout: -5 },
+        { port: 1, openTimeout: Symbol("t") },
+        null,
+        7
+      ]
+      for (const options of bad) {
+        // Inside the Effect: building it never throws.
+        const error = yield* Effect.flip(ReactorSocket.makeNet(options as ReactorSocket.NetConnectOptions))
+        expect(error).toMatchObject({ _tag: "SocketError", reason: "Open", cause: { reason: "InvalidArgument" } })
       }
+      const fromStream = yield* Effect.flip(ReactorSocket.fromStream(Effect.never, { readBufferSize: 0 }))
+      expect(fromStream).toMatchObject({ reason: "Open", cause: { reason: "InvalidArgument" } })
     }).pipe(provideRuntime))
 })
 

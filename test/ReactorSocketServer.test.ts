@@ -338,6 +338,16 @@ const liveArrayBuffers = (): number => {
   return process.memoryUsage().arrayBuffers
 }
 
+describe("ReactorSocketServer options", () => {
+  it.scopedLive("bad options fail make at once (reason Open, cause InvalidArgument), before any connection", () =>
+    Effect.gen(function*() {
+      for (const options of [{ port: 0, readBufferSize: 0 }, { port: 0, writableHighWaterMark: 2 ** 31 }, null, "x"]) {
+        const error = yield* Effect.flip(ReactorSocketServer.make(options as ReactorSocketServer.ListenOptions))
+        expect(error).toMatchObject({ _tag: "SocketServerError", reason: "Open", cause: { reason: "InvalidArgument" } })
+      }
+    }).pipe(provideRuntime))
+})
+
 describe("ReactorSocketServer backpressure", () => {
   it.scopedLive("a peer that never reads the echo: the connection stops reading, memory stays flat, others go on", () =>
     Effect.gen(function*() {

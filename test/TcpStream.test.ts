@@ -21,6 +21,7 @@ import * as Waker from "../src/Waker.js"
 import { fdCount, FdScope } from "./utils/fds.js"
 import { bytes, connectedPair, eventually, readExactly, text } from "./utils/sockets.js"
 import { runExample } from "./utils/examples.js"
+import * as readSlab from "../src/internal/readSlab.js"
 
 const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
@@ -102,11 +103,27 @@ describe("TcpStream", () => {
       yield* server.shutdown("write")
       expect((yield* client.readChunk()).length).toBe(0)
       expect((yield* client.readChunk()).length).toBe(0)
-      for (const bad of [0, -1, 1.5, Number.NaN, "8" as unknown as number]) {
+      for (const bad of [0, -1, 1.5, Number.NaN, "8" as unknown as number, 2 ** 31 - 1, Symbol() as unknown as number]) {
         expect(failureReason(yield* Effect.exit(client.readChunk(bad)))).toBe("InvalidArgument")
       }
       yield* client.close
       expect(failureReason(yield* Effect.exit(client.readChunk()))).toBe("Closed")
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
+
+  it.live("readChunk: a thousand different sizes share at most 7 slabs; a read past 64 KiB gets a buffer of its own", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      for (let size = 1; size <= 1000; size++) {
+        yield* server.writeAll(new Uint8Array([size & 255]))
+        const chunk = yield* client.readChunk(size * 61)
+        expect(chunk[0]).toBe(size & 255)
+      }
+      // One slab per power-of-two size class from 1 KiB to 64 KiB (1000 slabs, 1955 MiB, before).
+      expect(readSlab.sharedCount()).toBeLessThanOrEqual(7)
+      yield* server.writeAll(new Uint8Array(10).fill(7))
+      const big = yield* client.readChunk(100_000)
+      // A short answer to a large read is copied out: it does not keep the 100 000-byte buffer.
+      expect([big.length, big.buffer.byteLength, big[9]]).toEqual([10, 10, 7])
     })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live.prop(

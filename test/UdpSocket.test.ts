@@ -66,6 +66,12 @@ describe("UdpSocket", () => {
       expect(failureReason(yield* Effect.exit(a.send(bytes("x"), { host: "1.2.3.999", port: 1 })))).toBe(
         "InvalidAddress"
       )
+      // Targets that are no address are InvalidArgument inside the Effect, never a throw.
+      for (const to of [9, null, "127.0.0.1", Symbol("to")]) {
+        expect(failureReason(yield* Effect.exit(a.send(bytes("x"), to as never)))).toBe("InvalidArgument")
+        expect(failureReason(yield* Effect.exit(a.connect(to as never)))).toBe("InvalidArgument")
+      }
+      expect(failureReason(yield* Effect.exit(UdpSocket.bind(null as never)))).toBe("InvalidArgument")
       yield* a.close
       expect(failureReason(yield* Effect.exit(a.receive(new Uint8Array(4))))).toBe("Closed")
     })).pipe(Effect.provide(ReactorRuntime.layer)))

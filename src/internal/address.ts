@@ -10,6 +10,7 @@ import * as Dns from "node:dns"
 import * as Net from "node:net"
 import type { IoError } from "../IoError.js"
 import * as ioError from "./ioError.js"
+import { show } from "./show.js"
 
 /** A numeric host and its family, as `socket(2)` and the addon take them. @internal */
 export interface Resolved {
@@ -21,13 +22,13 @@ export interface Resolved {
 export const checkPort = (port: unknown, syscall: string): IoError | undefined =>
   typeof port === "number" && Number.isInteger(port) && port >= 0 && port <= 65535
     ? undefined
-    : ioError.invalidArgument(syscall, `port must be an integer from 0 to 65535, got ${String(port)}`)
+    : ioError.invalidArgument(syscall, `port must be an integer from 0 to 65535, got ${show(port)}`)
 
 /** @internal */
 export const checkCount = (value: unknown, name: string, syscall: string, min = 0): IoError | undefined =>
   typeof value === "number" && Number.isInteger(value) && value >= min && value <= 0x7fffffff
     ? undefined
-    : ioError.invalidArgument(syscall, `${name} must be an integer of at least ${min}, got ${String(value)}`)
+    : ioError.invalidArgument(syscall, `${name} must be an integer of at least ${min}, got ${show(value)}`)
 
 // Looks like a dotted quad or a bare number: never a name to resolve ("999.1.1.1" is a bad address, not a host).
 const numericLooking = /^[\d.]+$/
@@ -40,14 +41,14 @@ const numericLooking = /^[\d.]+$/
  */
 export const resolveHost = (host: unknown, syscall: string): Effect.Effect<Resolved, IoError> => {
   if (typeof host !== "string" || host.length === 0) {
-    return Effect.fail(ioError.invalidAddress(syscall, `host must be a non-empty string, got ${String(host)}`))
+    return Effect.fail(ioError.invalidAddress(syscall, `host must be a non-empty string, got ${show(host)}`))
   }
   const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host
   const family = Net.isIP(bare)
   if (family === 4 || family === 6) return Effect.succeed({ address: bare, family })
   if (bare === "localhost") return Effect.succeed({ address: "127.0.0.1", family: 4 })
   if (numericLooking.test(bare) || bare.includes(":") || bare.includes("\0")) {
-    return Effect.fail(ioError.invalidAddress(syscall, `${JSON.stringify(host)} is not a valid IPv4 or IPv6 address`))
+    return Effect.fail(ioError.invalidAddress(syscall, `${show(host)} is not a valid IPv4 or IPv6 address`))
   }
   return Effect.async<Resolved, IoError>((resume) => {
     Dns.lookup(bare, (error, address, resolvedFamily) => {
@@ -55,7 +56,7 @@ export const resolveHost = (host: unknown, syscall: string): Effect.Effect<Resol
         const mapped = ioError.classify(error, "getaddrinfo")
         resume(Effect.fail(
           mapped === undefined || mapped.reason === "Os"
-            ? ioError.invalidAddress(syscall, `${JSON.stringify(host)} does not resolve: ${error.message}`)
+            ? ioError.invalidAddress(syscall, `${show(host)} does not resolve: ${error.message}`)
             : mapped
         ))
       } else {
@@ -74,7 +75,7 @@ export const checkPath = (path: unknown, syscall: string): IoError | undefined =
     ? undefined
     : ioError.invalidAddress(
       syscall,
-      `a Unix socket path must be a non-empty string shorter than 108 bytes, got ${JSON.stringify(path)}`
+      `a Unix socket path must be a non-empty string shorter than 108 bytes, got ${show(path)}`
     )
 
 /** A duration option decoded, or `InvalidArgument`. @internal */

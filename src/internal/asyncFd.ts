@@ -18,6 +18,7 @@ import { EAGAIN, EPIPE, Source } from "./source.js"
 import { attemptSync, registerFd } from "./stream.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as reactorRuntime from "./reactorRuntime.js"
+import { show } from "./show.js"
 
 /** @internal */
 export const WouldBlock: Api.WouldBlock = Symbol.for("effect-reactor/AsyncFd/WouldBlock") as Api.WouldBlock
@@ -138,11 +139,11 @@ const make = (owned: boolean) =>
         if (bad !== undefined) throw bad
         const wanted = options?.interest ?? ((interest.READABLE | interest.WRITABLE) as Interest)
         if (!interest.isInterest(wanted) || wanted === interest.NONE) {
-          throw ioError.invalidArgument("register", `interest must be a non-empty Interest, got ${String(wanted)}`)
+          throw ioError.invalidArgument("register", `interest must be a non-empty Interest, got ${show(wanted)}`)
         }
         const nonBlocking = options?.nonBlocking ?? (owned ? "set" : "leave")
         if (nonBlocking !== "set" && nonBlocking !== "leave") {
-          throw ioError.invalidArgument("register", `nonBlocking must be "set" or "leave", got ${String(nonBlocking)}`)
+          throw ioError.invalidArgument("register", `nonBlocking must be "set" or "leave", got ${show(nonBlocking)}`)
         }
         // A handed-over fd is closed when anything below fails too: from the call on, it is ours. The flag goes
         // back first, while the fd still names the description.

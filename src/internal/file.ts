@@ -55,6 +55,7 @@ import * as reactor from "./reactor.js"
 import * as waker from "./waker.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as reactorRuntime from "./reactorRuntime.js"
+import { show } from "./show.js"
 
 const { O_APPEND, O_CREAT, O_EXCL, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } = Fs.constants
 const { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } = Fs.constants
@@ -527,7 +528,7 @@ const checkPosition = (position: unknown, syscall: string): IoError | undefined 
   position === undefined ||
     (typeof position === "number" && Number.isSafeInteger(position) && position >= 0)
     ? undefined
-    : ioError.invalidArgument(syscall, `position must be a non-negative integer, got ${String(position)}`)
+    : ioError.invalidArgument(syscall, `position must be a non-negative integer, got ${show(position)}`)
 
 /** A submitted operation as a future: submits at its first poll; a drop cancels it. */
 class OperationFuture<A> extends CheckedFuture<A, IoError> {
@@ -616,17 +617,17 @@ class OpenFuture extends CheckedFuture<File, IoError> {
 /** Checks the arguments, opens the native handle and registers its eventfd: the file, OPENING. Throws `IoError`. */
 const start = (io: Reactor.Reactor, path: string, options: Api.OpenOptions | undefined): File => {
   if (typeof path !== "string" || path.length === 0 || path.includes("\0")) {
-    throw ioError.invalidArgument("open", `path must be a non-empty string without NUL bytes, got ${String(path)}`)
+    throw ioError.invalidArgument("open", `path must be a non-empty string without NUL bytes, got ${show(path)}`)
   }
   const flag = options?.flags ?? "r"
   const flags = Object.hasOwn(openFlags, flag) ? openFlags[flag] : undefined
   if (flags === undefined) {
     const known = Object.keys(openFlags).join(", ")
-    throw ioError.invalidArgument("open", `flags must be one of ${known}, got ${String(flag)}`)
+    throw ioError.invalidArgument("open", `flags must be one of ${known}, got ${show(flag)}`)
   }
   const mode = options?.mode ?? 0o666
   if (typeof mode !== "number" || !Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-    throw ioError.invalidArgument("open", `mode must be an integer from 0 to 0o7777, got ${String(mode)}`)
+    throw ioError.invalidArgument("open", `mode must be an integer from 0 to 0o7777, got ${show(mode)}`)
   }
   let handle: NativeFileHandle
   try {

@@ -29,6 +29,8 @@ import { EINVAL, Source } from "./source.js"
 import { attemptSync, registerFd } from "./stream.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as reactorRuntime from "./reactorRuntime.js"
+import { show } from "./show.js"
+import { argumentError } from "./errno.js"
 
 type Mask = Api.Mask
 
@@ -79,10 +81,16 @@ export const combine: {
 } = function(...masks: ReadonlyArray<Mask>): any {
   // One mask: the data-last form, for `pipe`. Two or more: all of them at once.
   if (masks.length === 1) {
-    const that = masks[0]!
-    return (self: Mask): Mask => ((self | that) >>> 0) as Mask
+    const that = checkedMask(masks[0], "that")
+    return (self: Mask): Mask => ((checkedMask(self, "self") | that) >>> 0) as Mask
   }
-  return masks.reduce((all, mask) => (all | mask) >>> 0, 0) as Mask
+  return masks.reduce((all, mask, i) => (all | checkedMask(mask, i === 0 ? "self" : "that")) >>> 0, 0) as Mask
+}
+
+// A plain function callable from JavaScript: what is no 32-bit mask is a TypeError naming the argument.
+const checkedMask = (u: unknown, name: string): number => {
+  if (typeof u === "number" && Number.isInteger(u) && u >= -0x80000000 && u <= 0xffffffff) return u
+  throw argumentError("type", `The "${name}" argument must be an inotify Mask (a 32-bit integer), got ${show(u)}`)
 }
 
 /** @internal */
@@ -151,7 +159,7 @@ export class InotifyImpl implements Api.Inotify {
         return Effect.fail(ioError.invalidArgument("inotify_add_watch", "path must be a non-empty string"))
       }
       if (!isMask(mask) || (mask & ~WATCH_BITS) !== 0 || (mask & EVENTS) === 0) {
-        const message = `mask must hold at least one event and only event and watch flags, got ${String(mask)}`
+        const message = `mask must hold at least one event and only event and watch flags, got ${show(mask)}`
         return Effect.fail(ioError.invalidArgument("inotify_add_watch", message))
       }
       if (this.source.closed) return Effect.fail(ioError.closed("inotify_add_watch"))

@@ -6,6 +6,8 @@
  */
 import { dual } from "effect/Function"
 import type { Interest } from "../Interest.js"
+import { argumentError } from "./errno.js"
+import { show } from "./show.js"
 
 /** @internal */
 export const NONE = 0 as Interest
@@ -20,17 +22,24 @@ export const BOTH = (READABLE | WRITABLE) as Interest
 /** @internal */
 export const ALL = (READABLE | WRITABLE | PRIORITY) as Interest
 
+// The combinators are plain functions, typed but callable from JavaScript: a value that is no Interest is a TypeError
+// naming the argument (a number out of range would silently set bits the poller rejects later).
+const checked = (name: string, u: unknown): number => {
+  if (isInterest(u)) return u
+  throw argumentError("type", `The "${name}" argument must be an Interest (an integer from 0 to 7), got ${show(u)}`)
+}
+
 /** @internal */
 export const combine: {
   (that: Interest): (self: Interest) => Interest
   (self: Interest, that: Interest): Interest
-} = dual(2, (self: Interest, that: Interest): Interest => (self | that) as Interest)
+} = dual(2, (self: Interest, that: Interest): Interest => (checked("self", self) | checked("that", that)) as Interest)
 
 /** @internal */
 export const remove: {
   (that: Interest): (self: Interest) => Interest
   (self: Interest, that: Interest): Interest
-} = dual(2, (self: Interest, that: Interest): Interest => (self & ~that) as Interest)
+} = dual(2, (self: Interest, that: Interest): Interest => (checked("self", self) & ~checked("that", that)) as Interest)
 
 /** @internal */
 export const isReadable = (self: Interest): boolean => (self & READABLE) !== 0

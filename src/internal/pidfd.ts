@@ -34,6 +34,7 @@ import { EAGAIN, Source } from "./source.js"
 import { attemptSync, registerFd } from "./stream.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as reactorRuntime from "./reactorRuntime.js"
+import { show } from "./show.js"
 
 const ECHILD = Os.constants.errno.ECHILD
 const { CLD_DUMPED, CLD_EXITED, CLD_KILLED } = binding.constants
@@ -167,7 +168,7 @@ export class PidfdImpl implements Api.Pidfd {
     return Effect.suspend(() => {
       const signo = typeof signal === "string" ? signals[signal] : signal
       if (signo === undefined) {
-        return Effect.fail(ioError.invalidArgument("pidfd_send_signal", `unknown signal ${String(signal)}`))
+        return Effect.fail(ioError.invalidArgument("pidfd_send_signal", `unknown signal ${show(signal)}`))
       }
       if (this.source.closed) return Effect.fail(ioError.closed("pidfd_send_signal"))
       let result: number
@@ -202,7 +203,7 @@ const acquire = (
     Effect.acquireRelease(
       attemptSync(() => {
         if (typeof pid !== "number" || !Number.isInteger(pid) || pid < 1 || pid > 0x7fffffff) {
-          throw ioError.invalidArgument("pidfd_open", `pid must be a positive integer, got ${String(pid)}`)
+          throw ioError.invalidArgument("pidfd_open", `pid must be a positive integer, got ${show(pid)}`)
         }
         const fd = openFd(pid)
         let found: ReturnType<typeof setup>

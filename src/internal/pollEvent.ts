@@ -5,6 +5,7 @@
  * @internal
  */
 import { argumentError } from "./errno.js"
+import { show } from "./show.js"
 
 /** @internal */
 export const READABLE = 1
@@ -66,8 +67,12 @@ export const forEach = (events: Uint32Array, count: number, f: (key: number, fla
 
 /** @internal */
 export const makeBatch = (capacity: number): Uint32Array => {
-  if (!Number.isSafeInteger(capacity) || capacity < 1) {
-    throw argumentError("range", `capacity must be a positive integer, got ${String(capacity)}`)
+  // 2^24 events (128 MiB) is far past any useful batch: the native wait fills at most 4096 at a time.
+  if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_BATCH) {
+    throw argumentError("range", `The "capacity" argument must be an integer from 1 to 2^24, got ${show(capacity)}`)
   }
   return new Uint32Array(capacity * 2)
 }
+
+/** @internal */
+export const MAX_BATCH = 2 ** 24

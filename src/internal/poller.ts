@@ -18,6 +18,7 @@ import type { Code, PollMode } from "../PollMode.js"
 import { binding, type NativePoller } from "./native.js"
 import * as errors from "./pollerError.js"
 import * as pollMode from "./pollMode.js"
+import { show } from "./show.js"
 
 // The public handle type is the native poller's, spelled out for the docs; each must stay assignable to the other.
 const _handleIsNative = (handle: Api.PollerHandle): NativePoller => handle
@@ -50,15 +51,6 @@ export const modeCode = (mode: PollMode): Code => pollMode.toNative(mode)
 
 /** @internal */
 export const notifyFrom = (notifier: Api.Notifier): boolean => binding.notifyToken(notifier.token)
-
-const show = (u: unknown): string => {
-  try {
-    return String(u)
-  } catch {
-    // An object without a prototype cannot be stringified; its type is enough for the message.
-    return typeof u
-  }
-}
 
 const invalidTimeout = (timeout: unknown): PollerError =>
   errors.invalidArgument(

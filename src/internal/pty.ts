@@ -30,6 +30,7 @@ import { EINVAL, Source } from "./source.js"
 import { attemptSync, check, registerFd } from "./stream.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as reactorRuntime from "./reactorRuntime.js"
+import { show } from "./show.js"
 
 const { ECHO, ICANON, TCSANOW } = binding.constants
 const ENOTTY = Os.constants.errno.ENOTTY
@@ -63,12 +64,12 @@ const settingsOf = (termios: NativeTermios): Api.Settings => ({
 
 const checkMode = (mode: unknown, syscall: string): Api.Mode => {
   if (mode === "raw" || mode === "canonical") return mode
-  throw ioError.invalidArgument(syscall, `mode must be "raw" or "canonical", got ${String(mode)}`)
+  throw ioError.invalidArgument(syscall, `mode must be "raw" or "canonical", got ${show(mode)}`)
 }
 
 const checkEcho = (on: unknown, syscall: string): boolean => {
   if (typeof on === "boolean") return on
-  throw ioError.invalidArgument(syscall, `echo must be a boolean, got ${String(on)}`)
+  throw ioError.invalidArgument(syscall, `echo must be a boolean, got ${show(on)}`)
 }
 
 const checkSize = (size: unknown, syscall: string): Api.WindowSize => {

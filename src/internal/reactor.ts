@@ -60,6 +60,7 @@ import * as pollEvent from "./pollEvent.js"
 import * as poller from "./poller.js"
 import * as errors from "./pollerError.js"
 import { Slab } from "./slab.js"
+import { show } from "./show.js"
 
 /** @internal */
 export const TypeId: Api.TypeId = Symbol.for("effect-reactor/Reactor") as Api.TypeId
@@ -151,7 +152,7 @@ export const indexOf = (direction: Api.Direction): DirectionIndex => {
     case "priority":
       return P
     default:
-      throw argumentError("type", `direction must be "readable", "writable" or "priority", got ${String(direction)}`)
+      throw argumentError("type", `direction must be "readable", "writable" or "priority", got ${show(direction)}`)
   }
 }
 
@@ -442,7 +443,7 @@ export class Reactor implements IoDriver, Api.Reactor {
   register(fd: number, wanted: Interest): Registration {
     if (this.isClosed) throw closedError("register")
     if (!interest.isInterest(wanted)) {
-      throw argumentError("range", `The "interest" argument must be a valid Interest, got ${String(wanted)}`)
+      throw argumentError("range", `The "interest" argument must be a valid Interest, got ${show(wanted)}`)
     }
     let registration: Registration | undefined
     const key = this.slab.insert((key) => (registration = new Registration(this, fd, key, wanted)))

@@ -43,7 +43,10 @@ import * as TcpStream from "../TcpStream.js"
 import * as UnixStream from "../UnixStream.js"
 import * as Waker from "../Waker.js"
 import * as reactorRuntime from "./reactorRuntime.js"
-import { argumentError } from "./errno.js"
+import { show } from "./show.js"
+import * as ioError from "./ioError.js"
+import { IoError } from "../IoError.js"
+import * as Option from "effect/Option"
 
 /**
  * What the adapter needs of a connected stream socket (`TcpStream` and `UnixStream` both are one).
@@ -236,20 +239,45 @@ interface Current {
 
 const encoder = new TextEncoder()
 
-const readBufferSize = (options: Options | undefined): number => {
-  const size = options?.readBufferSize ?? DEFAULT_READ_BUFFER_SIZE
-  if (!Number.isInteger(size) || size < 1 || size > 0x40000000) {
-    throw argumentError("range", `readBufferSize: expected an integer in [1, 2^30], got ${String(size)}`)
-  }
-  return size
+/** A socket's options, checked once (`settingsOf`). @internal */
+export interface Settings {
+  readonly bufferSize: number
+  readonly highWaterMark: number
+  readonly openTimeout: Duration.Duration | undefined
 }
 
-const writableHighWaterMark = (options: Options | undefined): number => {
-  const size = options?.writableHighWaterMark ?? DEFAULT_WRITABLE_HIGH_WATER_MARK
-  if (!Number.isInteger(size) || size < 0 || size > 0x40000000) {
-    throw argumentError("range", `writableHighWaterMark: expected an integer in [0, 2^30], got ${String(size)}`)
+const sizeOption = (options: Options, name: "readBufferSize" | "writableHighWaterMark", min: number, fallback: number) => {
+  const size = options[name] ?? fallback
+  return typeof size === "number" && Number.isInteger(size) && size >= min && size <= 0x40000000
+    ? size
+    : ioError.invalidArgument(name, `${name} must be an integer from ${min} to 2^30, got ${show(size)}`)
+}
+
+/** The options of a socket, or the `InvalidArgument` naming the first bad one. @internal */
+export const settingsOf = (options: unknown): Settings | IoError => {
+  if (options === undefined) {
+    return { bufferSize: DEFAULT_READ_BUFFER_SIZE, highWaterMark: DEFAULT_WRITABLE_HIGH_WATER_MARK, openTimeout: undefined }
   }
-  return size
+  if (typeof options !== "object" || options === null) {
+    return ioError.invalidArgument("options", `options must be an object, got ${show(options)}`)
+  }
+  const checked = options as Options
+  const bufferSize = sizeOption(checked, "readBufferSize", 1, DEFAULT_READ_BUFFER_SIZE)
+  if (bufferSize instanceof IoError) return bufferSize
+  const highWaterMark = sizeOption(checked, "writableHighWaterMark", 0, DEFAULT_WRITABLE_HIGH_WATER_MARK)
+  if (highWaterMark instanceof IoError) return highWaterMark
+  if (checked.openTimeout === undefined) return { bufferSize, highWaterMark, openTimeout: undefined }
+  const openTimeout = Option.getOrUndefined(Duration.decodeUnknown(checked.openTimeout))
+  if (openTimeout === undefined || !Duration.isFinite(openTimeout) || Duration.toMillis(openTimeout) <= 0) {
+    return ioError.invalidArgument("openTimeout", `openTimeout must be a positive duration, got ${show(checked.openTimeout)}`)
+  }
+  return { bufferSize, highWaterMark, openTimeout }
+}
+
+/** `settingsOf` as the `SocketError` a socket's constructor fails with. @internal */
+export const settingsOrFail = (options: unknown): Effect.Effect<Settings, Socket.SocketError> => {
+  const settings = settingsOf(options)
+  return settings instanceof IoError ? Effect.fail(openError(settings)) : Effect.succeed(settings)
 }
 
 /**
@@ -270,11 +298,12 @@ const reader = (conn: Connection, bufferSize: number): Effect.Effect<Uint8Array,
 export const fromConnection = <RO>(
   open: Effect.Effect<Connection, Socket.SocketError, RO>,
   options?: Options
-): Effect.Effect<Socket.Socket, never, Exclude<RO, Scope.Scope>> =>
-  Effect.withFiberRuntime((fiber) => {
-    const openContext = fiber.currentContext as Context.Context<RO>
-    return Effect.succeed(unsafeFromConnection(open, openContext, options))
-  })
+): Effect.Effect<Socket.Socket, Socket.SocketError, Exclude<RO, Scope.Scope>> =>
+  Effect.flatMap(settingsOrFail(options), (settings) =>
+    Effect.withFiberRuntime((fiber) => {
+      const openContext = fiber.currentContext as Context.Context<RO>
+      return Effect.succeed(unsafeFromConnection(open, openContext, settings))
+    }))
 
 /**
  * `fromConnection` with the context of `open` given.
@@ -284,12 +313,10 @@ export const fromConnection = <RO>(
 export const unsafeFromConnection = <RO>(
   open: Effect.Effect<Connection, Socket.SocketError, RO>,
   openContext: Context.Context<Exclude<RO, Scope.Scope>>,
-  options?: Options
+  settings: Settings
 ): Socket.Socket => {
-  const bufferSize = readBufferSize(options)
-  const highWaterMark = writableHighWaterMark(options)
+  const { bufferSize, highWaterMark, openTimeout } = settings
   const latch = Effect.unsafeMakeLatch(false)
-  const openTimeout = options?.openTimeout === undefined ? undefined : Duration.decode(options.openTimeout)
   let current: Current | undefined
   let writers = 0
   let halfClosePending = false
@@ -496,14 +523,21 @@ const connect = (options: NetConnectOptions): Effect.Effect<Connection, Socket.S
 
 /** @internal */
 export const makeNet = (options: NetConnectOptions): Effect.Effect<Socket.Socket, Socket.SocketError, ReactorRuntime> =>
-  // The socket connects at each `run`; a missing runtime is told at once, not at the first run.
-  Effect.zipRight(reactorRuntime.runtimeFor("ReactorSocket.makeNet"), fromConnection(connect(options), options))
+  // The socket connects at each `run`; a missing runtime and bad options are told at once, not at the first run.
+  Effect.zipRight(
+    reactorRuntime.runtimeFor("ReactorSocket.makeNet"),
+    Effect.suspend(() =>
+      typeof options === "object" && options !== null
+        ? fromConnection(connect(options), options)
+        : Effect.fail(openError(ioError.invalidArgument("options", `options must be an object, got ${show(options)}`)))
+    )
+  )
 
 /** @internal */
 export const fromStream: <RO>(
   open: Effect.Effect<TcpStream.TcpStream | UnixStream.UnixStream, Socket.SocketError, RO>,
   options?: Options
-) => Effect.Effect<Socket.Socket, never, Exclude<RO, Scope.Scope>> = fromConnection
+) => Effect.Effect<Socket.Socket, Socket.SocketError, Exclude<RO, Scope.Scope>> = fromConnection
 
 /** @internal */
 export const makeNetChannel = <IE = never>(

@@ -29,12 +29,14 @@ import * as FiberRef from "effect/FiberRef"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
-import type { IoError } from "../IoError.js"
+import { IoError } from "../IoError.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as TcpListener from "../TcpListener.js"
 import type { TcpStream } from "../TcpStream.js"
 import * as UnixListener from "../UnixListener.js"
 import * as reactorSocket from "./reactorSocket.js"
+import * as ioError from "./ioError.js"
+import { show } from "./show.js"
 
 /**
  * An address as our IO types report it.
@@ -95,8 +97,8 @@ export const fromListener = <C extends reactorSocket.Connection<any>, IE>(
   listener: Listener<C, IE>,
   options?: {
     readonly onAcceptError?: OnAcceptError<IE> | undefined
-    readonly readBufferSize?: number | undefined
-    readonly writableHighWaterMark?: number | undefined
+    /** The sockets' settings (`reactorSocket.settingsOf`): the defaults when absent. */
+    readonly settings?: reactorSocket.Settings | undefined
     /** Applied to each accepted connection before its handler sees it; best effort (a failure is ignored). */
     readonly prepare?: ((conn: C) => Effect.Effect<void, IE>) | undefined
   }
@@ -107,10 +109,7 @@ export const fromListener = <C extends reactorSocket.Connection<any>, IE>(
     const accept = prepare === undefined ?
       listener.accept :
       Effect.tap(listener.accept, (conn) => Effect.ignore(prepare(conn)))
-    const socketOptions = {
-      readBufferSize: options?.readBufferSize,
-      writableHighWaterMark: options?.writableHighWaterMark
-    }
+    const settings = options?.settings ?? (reactorSocket.settingsOf(undefined) as reactorSocket.Settings)
 
     // Accepts until the listener fails for good; each connection is handed to `onAccept` with its own scope.
     const serve = (
@@ -140,7 +139,7 @@ export const fromListener = <C extends reactorSocket.Connection<any>, IE>(
             const fiberSet = yield* Scope.extend(FiberSet.make<unknown, never>(), runScope)
             const runFork = yield* FiberSet.runtime(fiberSet)<R>()
             return yield* serve(connections, (conn, connScope) => {
-              const socket = serverSocket(conn, connScope, socketOptions)
+              const socket = serverSocket(conn, connScope, settings)
               const handled = Effect.ensuring(
                 Effect.catchAllCause(handler(socket), reportUnhandledError),
                 Scope.close(connScope, Exit.void)
@@ -163,7 +162,7 @@ export const fromListener = <C extends reactorSocket.Connection<any>, IE>(
 export const serverSocket = <C extends reactorSocket.Connection<any>>(
   conn: C,
   connScope: Scope.CloseableScope,
-  options?: reactorSocket.Options
+  settings: reactorSocket.Settings
 ): Socket.Socket => {
   let taken = false
   const open: Effect.Effect<reactorSocket.Connection, Socket.SocketError, Scope.Scope> = Effect.suspend(() => {
@@ -171,7 +170,7 @@ export const serverSocket = <C extends reactorSocket.Connection<any>>(
     taken = true
     return Effect.as(Effect.addFinalizer(() => Scope.close(connScope, Exit.void)), conn)
   })
-  return reactorSocket.unsafeFromConnection(open, Context.empty(), options)
+  return reactorSocket.unsafeFromConnection(open, Context.empty(), settings)
 }
 
 const afterAcceptError = (
@@ -231,16 +230,23 @@ const setNoDelay = (conn: TcpStream): Effect.Effect<void, IoError> => conn.setNo
 export const make = (
   options: ListenOptions
 ): Effect.Effect<SocketServer.SocketServer["Type"], SocketServer.SocketServerError, ReactorRuntime | Scope.Scope> =>
-  Effect.flatMap(
-    Effect.mapError(bind(options), (cause) => new SocketServer.SocketServerError({ reason: "Open", cause })),
-    (listener) =>
-      fromListener(listener, {
-        onAcceptError: onAcceptIoError,
-        readBufferSize: options.readBufferSize,
-        writableHighWaterMark: options.writableHighWaterMark,
-        prepare: "noDelay" in options && options.noDelay === true ? setNoDelay : undefined
-      })
-  )
+  Effect.suspend(() => {
+    // The options are checked before the listener exists: a bad one is an "Open" failure, not a defect at the first
+    // connection.
+    const settings = typeof options === "object" && options !== null
+      ? reactorSocket.settingsOf(options)
+      : ioError.invalidArgument("options", `options must be an object, got ${show(options)}`)
+    if (settings instanceof IoError) return Effect.fail(new SocketServer.SocketServerError({ reason: "Open", cause: settings }))
+    return Effect.flatMap(
+      Effect.mapError(bind(options), (cause) => new SocketServer.SocketServerError({ reason: "Open", cause })),
+      (listener) =>
+        fromListener(listener, {
+          onAcceptError: onAcceptIoError,
+          settings,
+          prepare: "noDelay" in options && options.noDelay === true ? setNoDelay : undefined
+        })
+    )
+  })
 
 /** @internal */
 export const layer = (

@@ -10,6 +10,10 @@
  * (`Buffer.allocUnsafeSlow`): the kernel writes every byte a chunk shows. A chunk kept keeps its slab
  * (`slabReads * size` bytes) alive, as a pooled Node Buffer keeps its pool: copy it to keep it alone.
  *
+ * Like a pooled Node Buffer's (`Buffer.allocUnsafe`), a chunk's `.buffer` is the whole slab: through it, code that
+ * goes past the view's bounds sees other streams' bytes and memory not yet written. Use the view; copy it
+ * (`chunk.slice()`) before handing its `.buffer` to code you do not trust.
+ *
  * @internal
  */
 export class ReadSlab {
@@ -46,14 +50,31 @@ export class ReadSlab {
   }
 }
 
+/** The largest read a shared slab serves; a larger one reads into a buffer of its own. @internal */
+export const MAX_SLAB_READ = 64 * 1024
+
+/** The smallest size class: reads of fewer bytes share the 1 KiB slab. @internal */
+export const MIN_SLAB_READ = 1024
+
+// One slab per power-of-two size class from 1 KiB to 64 KiB: at most 7 per thread, whatever sizes are asked.
 const slabs = new Map<number, ReadSlab>()
 
-/** The thread's slab for reads of `size` bytes. @internal */
+/** The size class of a read of `size` bytes: the next power of two, at least `MIN_SLAB_READ`. @internal */
+export const sizeClass = (size: number): number => Math.max(MIN_SLAB_READ, 2 ** Math.ceil(Math.log2(size)))
+
+/**
+ * The thread's slab for reads of up to `size` bytes (`size` at most `MAX_SLAB_READ`): the slab of its size class, so
+ * a read asks at most `size` of a region that holds `sizeClass(size)`. @internal
+ */
 export const shared = (size: number): ReadSlab => {
-  let slab = slabs.get(size)
+  const slabSize = sizeClass(size)
+  let slab = slabs.get(slabSize)
   if (slab === undefined) {
-    slab = new ReadSlab(size)
-    slabs.set(size, slab)
+    slab = new ReadSlab(slabSize)
+    slabs.set(slabSize, slab)
   }
   return slab
 }
+
+/** How many slabs this thread keeps (for tests: it is bounded). @internal */
+export const sharedCount = (): number => slabs.size

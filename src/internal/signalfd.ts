@@ -43,6 +43,7 @@ import { binding } from "./native.js"
 import { EAGAIN, EPIPE, type Source } from "./source.js"
 import { openReadable } from "./timerfd.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
+import { show } from "./show.js"
 
 const { SIGRTMAX, SIGRTMIN } = binding.constants
 const signals = Os.constants.signals
@@ -101,7 +102,7 @@ const refused: ReadonlyMap<number, string> = new Map([
 
 /** A signal name or number as its number, or the `InvalidArgument` saying why it cannot be held. @internal */
 export const signalNumber = (signal: unknown): number | IoError => {
-  const invalid = (why: string) => ioError.invalidArgument("signalfd", `${String(signal)} ${why}`)
+  const invalid = (why: string) => ioError.invalidArgument("signalfd", `${show(signal)} ${why}`)
   let signo: number | undefined
   if (typeof signal === "number") {
     signo = Number.isInteger(signal) && (nameByNumber.has(signal) || (signal >= SIGRTMIN && signal <= SIGRTMAX))

@@ -19,6 +19,7 @@
  * @internal
  */
 import { argumentError } from "./errno.js"
+import { show } from "./show.js"
 
 /** Bits of a key that hold the slot index. @internal */
 export const INDEX_BITS = 24
@@ -56,7 +57,7 @@ export class Slab<A> {
   /** `capacity` bounds the number of live entries (at most `MAX_ENTRIES`); tests use a small one. */
   constructor(readonly capacity: number = MAX_ENTRIES) {
     if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_ENTRIES) {
-      throw argumentError("range", `capacity must be an integer from 1 to ${MAX_ENTRIES}, got ${String(capacity)}`)
+      throw argumentError("range", `capacity must be an integer from 1 to ${MAX_ENTRIES}, got ${show(capacity)}`)
     }
   }
 

@@ -40,6 +40,7 @@ import * as reactorRuntime from "./reactorRuntime.js"
 import { AcceptBackoff, FIRST_DELAY_MS, isResourceFailure, MAX_DELAY_MS, RESOURCE_ERRNOS } from "./acceptBackoff.js"
 import * as context from "./context.js"
 import type { TimerEntry } from "./timerQueue.js"
+import { show } from "./show.js"
 
 /** The `family` argument of `binding.socket`: 1 (Unix), 4 or 6. @internal */
 export type Family = 1 | 4 | 6
@@ -150,10 +151,23 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
   readChunk(maxBytes: number = 65536): Effect.Effect<Uint8Array, IoError> {
     const cached = this.chunkRead
     if (cached !== undefined && cached.maxBytes === maxBytes) return cached.effect
-    const invalid = address.checkCount(maxBytes, "maxBytes", "recv", 1)
-    if (invalid !== undefined) return Effect.fail(invalid)
-    const slab = readSlab.shared(maxBytes)
+    if (typeof maxBytes !== "number" || !Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_READ_CHUNK) {
+      return Effect.fail(
+        ioError.invalidArgument("recv", `maxBytes must be an integer from 1 to 2^30, got ${show(maxBytes)}`)
+      )
+    }
     const fd = this.source.fd
+    if (maxBytes > readSlab.MAX_SLAB_READ) {
+      // A large read gets a buffer of its own; a short answer is copied out, so it does not keep the whole buffer.
+      const effect = Effect.suspend(() => {
+        const buffer = new Uint8Array(maxBytes)
+        return this.source.ioWith("readable", () => binding.recv(fd, buffer, 0, maxBytes), "recv", 0, maxBytes, (n) =>
+          n === 0 ? empty : n < maxBytes >>> 1 ? buffer.slice(0, n) : buffer.subarray(0, n))
+      })
+      this.chunkRead = { maxBytes, effect }
+      return effect
+    }
+    const slab = readSlab.shared(maxBytes)
     // The recv and the `take` of its chunk run in one step (ioWith): the region is never free for another stream's
     // read while its bytes are unclaimed.
     const effect = this.source.ioWith("readable", () => {
@@ -200,7 +214,7 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     return Effect.suspend(() => {
       const code = shutdownHow(how)
       if (code === undefined) {
-        const message = `how must be "read", "write" or "both", got ${String(how)}`
+        const message = `how must be "read", "write" or "both", got ${show(how)}`
         return Effect.fail(ioError.invalidArgument("shutdown", message))
       }
       if (this.source.closed) return Effect.fail(ioError.closed("shutdown"))
@@ -441,7 +455,7 @@ export const unsafeFromFd = (io: Reactor.Reactor, fd: number, options?: TcpStrea
   if (bad !== undefined) throw bad
   const noDelay = options?.noDelay
   if (noDelay !== undefined && typeof noDelay !== "boolean") {
-    throw ioError.invalidArgument("fromFd", `noDelay must be a boolean, got ${String(noDelay)}`)
+    throw ioError.invalidArgument("fromFd", `noDelay must be a boolean, got ${show(noDelay)}`)
   }
   const family = familyOf(fd, "getsockname")
   const peer = binding.remoteAddress(fd)
@@ -499,6 +513,9 @@ export const pair = (): Effect.Effect<readonly [StreamSocket, StreamSocket], IoE
         right.closeNow()
       })
     ))
+
+/** The largest `readChunk`: 1 GiB, as the socket adapters' read buffers. @internal */
+const MAX_READ_CHUNK = 0x40000000
 
 /** @internal */
 export class Listener<Address extends SocketAddress = SocketAddress> implements TcpListenerApi.StreamListener<Address> {

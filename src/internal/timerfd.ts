@@ -26,6 +26,7 @@ import { EPIPE, Source } from "./source.js"
 import { attemptSync, registerFd } from "./stream.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as reactorRuntime from "./reactorRuntime.js"
+import { show } from "./show.js"
 
 const clocks: ReadonlySet<string> = new Set<Api.Clock>(["monotonic", "realtime", "boottime"])
 
@@ -52,6 +53,11 @@ const toTimespec = (input: unknown, name: string): readonly [number, number] | I
   if (isNegativeOrNaN(input)) return invalid("a non-negative duration")
   const decoded = Duration.decodeUnknown(input)
   if (decoded._tag === "None") return invalid("a duration")
+  // A duration in milliseconds too large for nanoseconds (Number.MAX_VALUE ms) would make Effect's own conversion
+  // throw: past 2^53 - 1 seconds it is out of range anyway.
+  if (Duration.isFinite(decoded.value) && Duration.toSeconds(decoded.value) > MAX_SECONDS) {
+    return invalid("at most 2^53 - 1 seconds")
+  }
   const nanos = Duration.toNanos(decoded.value)
   if (nanos._tag === "None") return invalid("finite")
   const seconds = nanos.value / NANOS_PER_SECOND
@@ -59,8 +65,7 @@ const toTimespec = (input: unknown, name: string): readonly [number, number] | I
   return [Number(seconds), Number(nanos.value % NANOS_PER_SECOND)]
 }
 
-const formatInput = (input: unknown): string =>
-  Duration.isDuration(input) ? Duration.format(input) : typeof input === "bigint" ? `${input}n` : String(input)
+const formatInput = (input: unknown): string => Duration.isDuration(input) ? Duration.format(input) : show(input)
 
 const fromTimespec = (seconds: number, nanos: number): Duration.Duration =>
   Duration.nanos(BigInt(seconds) * NANOS_PER_SECOND + BigInt(nanos))
@@ -212,7 +217,7 @@ export const make = (options?: Api.Options): Effect.Effect<Timerfd, IoError, Rea
       return Effect.fail(
         ioError.invalidArgument(
           "timerfd_create",
-          `clock must be "monotonic", "realtime" or "boottime", got ${String(clock)}`
+          `clock must be "monotonic", "realtime" or "boottime", got ${show(clock)}`
         )
       )
     }

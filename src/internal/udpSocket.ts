@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { Interest } from "../Interest.js"
-import type { IoError } from "../IoError.js"
+import { IoError } from "../IoError.js"
 import type { Inet } from "../SocketAddress.js"
 import type * as Api from "../UdpSocket.js"
 import * as address from "./address.js"
@@ -18,13 +18,22 @@ import { EINVAL, Source } from "./source.js"
 import { attemptSync, check, type Family, notBytes, openSocket, registerFd } from "./stream.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as reactorRuntime from "./reactorRuntime.js"
+import { show } from "./show.js"
 
 const constants = binding.constants
 
 const readWrite = (interest.READABLE | interest.WRITABLE) as Interest
 
-const targetOf = (to: Api.Target): { readonly host: string; readonly port: number } =>
-  "_tag" in to ? { host: to.address, port: to.port } : { host: to.host ?? "127.0.0.1", port: to.port }
+/** Where a datagram goes: an `Inet` address or `{ host, port }`; anything else is `InvalidArgument`. */
+const targetOf = (to: unknown, syscall: string): { readonly host: unknown; readonly port: unknown } | IoError => {
+  if (typeof to !== "object" || to === null) {
+    return ioError.invalidArgument(syscall, `the target must be an address or { host, port }, got ${show(to)}`)
+  }
+  const target = to as { readonly _tag?: unknown; readonly address?: unknown; readonly host?: unknown; port?: unknown }
+  return target._tag === "Inet"
+    ? { host: target.address, port: target.port }
+    : { host: target.host ?? "127.0.0.1", port: target.port }
+}
 
 /** @internal */
 export class UdpSocket implements Api.UdpSocket {
@@ -59,13 +68,14 @@ export class UdpSocket implements Api.UdpSocket {
     if (!(bytes instanceof Uint8Array)) return Effect.fail(notBytes("sendto", "bytes"))
     const fd = this.source.fd
     if (to === undefined) return this.source.io("writable", () => binding.send(fd, bytes), "send", -EINVAL, 0)
-    const target = targetOf(to)
+    const target = targetOf(to, "sendto")
+    if (target instanceof IoError) return Effect.fail(target)
     const badPort = address.checkPort(target.port, "sendto")
     if (badPort !== undefined) return Effect.fail(badPort)
+    const port = target.port as number
     return Effect.flatMap(
       address.resolveHost(target.host, "sendto"),
-      (resolved) =>
-        this.source.io("writable", () => binding.sendTo(fd, bytes, resolved.address, target.port), "sendto", -EINVAL, 0)
+      (resolved) => this.source.io("writable", () => binding.sendTo(fd, bytes, resolved.address, port), "sendto", -EINVAL, 0)
     )
   }
 
@@ -88,18 +98,20 @@ export class UdpSocket implements Api.UdpSocket {
 
   connect(options: Api.Target): Effect.Effect<void, IoError> {
     return Effect.gen(this, function*() {
-      const target = targetOf(options)
+      const target = targetOf(options, "connect")
+      if (target instanceof IoError) return yield* Effect.fail(target)
       const badPort = address.checkPort(target.port, "connect")
       if (badPort !== undefined) return yield* Effect.fail(badPort)
+      const port = target.port as number
       const resolved = yield* address.resolveHost(target.host, "connect")
       if (this.source.closed) return yield* Effect.fail(ioError.closed("connect"))
-      const result = binding.connect(this.source.fd, resolved.address, target.port)
+      const result = binding.connect(this.source.fd, resolved.address, port)
       if (result < 0) {
         return yield* Effect.fail(
-          ioError.atAddress(ioError.fromErrno(result, "connect"), address.formatInet(resolved.address, target.port))
+          ioError.atAddress(ioError.fromErrno(result, "connect"), address.formatInet(resolved.address, port))
         )
       }
-      this.remote = socketAddress.inet(resolved.address, target.port)
+      this.remote = socketAddress.inet(resolved.address, port)
       this.local = undefined
     })
   }
@@ -114,6 +126,9 @@ export const bind = (
   options: Api.BindOptions = { port: 0 }
 ): Effect.Effect<UdpSocket, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.gen(function*() {
+    if (typeof options !== "object" || options === null) {
+      return yield* Effect.fail(ioError.invalidArgument("bind", `options must be an object, got ${show(options)}`))
+    }
     const port = options.port ?? 0
     const badPort = address.checkPort(port, "bind")
     if (badPort !== undefined) return yield* Effect.fail(badPort)

@@ -26,6 +26,7 @@ import { fail } from "./constructors.js"
 import { race } from "./concurrent.js"
 import { flatMap } from "./sequential.js"
 import { argumentError } from "../errno.js"
+import { show } from "../show.js"
 
 /** Milliseconds of a duration; NaN is a `RangeError` (never a silent zero), negatives are zero. @internal */
 export const toMillis = (duration: Duration.DurationInput, name: string): number => {
@@ -36,7 +37,7 @@ export const toMillis = (duration: Duration.DurationInput, name: string): number
   try {
     decoded = Duration.decode(duration)
   } catch {
-    throw argumentError("type", `The "${name}" argument must be a Duration or a DurationInput, got ${String(duration)}`)
+    throw argumentError("type", `The "${name}" argument must be a Duration or a DurationInput, got ${show(duration)}`)
   }
   return Duration.toMillis(decoded)
 }
