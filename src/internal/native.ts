@@ -317,9 +317,15 @@ export interface NativeFileHandle {
 export const FILE_STAT_FIELDS = 16
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
-// src/internal and dist/internal both sit two levels below the package root.
-/** @internal */
-export const addonPath = Path.resolve(here, "..", "..", "native", "build", "Release", "effect_reactor.node")
+/**
+ * Where the addon is loaded from: `EFFECT_REACTOR_ADDON` when set (the sanitizer build of `npm run test:asan`, or a
+ * build kept elsewhere), else the node-gyp build (src/internal and dist/internal both sit two levels below the
+ * package root).
+ *
+ * @internal
+ */
+export const addonPath = process.env.EFFECT_REACTOR_ADDON ||
+  Path.resolve(here, "..", "..", "native", "build", "Release", "effect_reactor.node")
 
 const load = (): NativeBinding => {
   const require = createRequire(import.meta.url)
