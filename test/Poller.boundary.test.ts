@@ -8,7 +8,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { binding } from "../src/internal/native.js"
+import { addonPath, binding } from "../src/internal/native.js"
 import { expectError, thrown } from "./utils/boundary.js"
 import { runChild } from "./utils/child.js"
 
@@ -433,5 +433,29 @@ describe.each(["epoll", "poll"] as const)("Poller boundary (%s)", (backend) => {
     expect(binding.notifyToken(token)).toBe(false)
     expect(binding.notifyToken(0)).toBe(false)
     expect(binding.notifyToken(2 ** 53 - 1)).toBe(false)
+  })
+})
+
+describe("module init", () => {
+  // Regression: a Worker ending while it loaded the addon aborted the whole process (1 Worker in ~100 of the
+  // worker-torture run): N-API calls fail once a Worker's environment stops, and both node-addon-api's error
+  // constructor (a fatal error) and its module wrapper (a C++ exception rethrown out of the callback) gave up.
+  it("a Worker that exits while the addon initializes ends alone", async () => {
+    const script = `
+      const { Worker } = require("node:worker_threads")
+      // A setter that Init's exports.Set("Poller") runs: the worker exits in the middle of the addon's init.
+      const code = 'Object.defineProperty(Object.prototype, "Poller", { set() { process.exit(0) } }); ' +
+        'require(' + JSON.stringify(${JSON.stringify(addonPath)}) + ')'
+      const exits = Array.from({ length: 5 }, () => new Promise((resolve) => {
+        new Worker(code, { eval: true }).once("exit", resolve)
+      }))
+      Promise.all(exits).then((codes) => console.log(JSON.stringify(codes)))
+    `
+    const child = await runChild(["-e", script], 20_000)
+    expect({ code: child.code, signal: child.signal, stdout: child.stdout.trim() }, child.stderr).toEqual({
+      code: 0,
+      signal: null,
+      stdout: "[0,0,0,0,0]"
+    })
   })
 })

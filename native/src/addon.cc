@@ -103,6 +103,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace reactor
 
-static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return reactor::Init(env, exports); }
-
-NODE_API_MODULE(effect_reactor, InitModule)
+// The module's entry point runs under Guarded like every other one. node-addon-api's NODE_API_MODULE does not: when
+// Init throws and the error cannot be thrown into JS (a Worker terminated while it loads the addon, or an exception
+// already pending from a setter some script put on Object.prototype), its wrapper rethrows a C++ exception out of
+// the callback, and the process aborts.
+NAPI_MODULE_INIT() {
+  return reactor::Guarded(env,
+                          [&]() -> napi_value { return reactor::Init(Napi::Env(env), Napi::Object(env, exports)); });
+}
