@@ -9,6 +9,7 @@
         "src/notifier.cc",
         "src/poller_wrap.cc",
         "src/fd.cc",
+        "src/owned_fds.cc",
         "src/socket.cc",
         "src/pty.cc",
         "src/inotify.cc",

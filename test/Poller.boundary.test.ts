@@ -436,6 +436,30 @@ describe.each(["epoll", "poll"] as const)("Poller boundary (%s)", (backend) => {
   })
 })
 
+describe("fd creators", () => {
+  // Regression: pipe, socketpair and openpty created their fds, then built the [a, b] result; when that threw (here a
+  // setter on Array.prototype; also an allocation failure or a terminating Worker), both fds stayed open.
+  it("close the fds they created when their result cannot be built", () => {
+    const sentinel = new Error("from a setter on Array.prototype")
+    const creators = { pipe: binding.pipe, socketpair: binding.socketpair, openpty: binding.openpty }
+    const before = fdCount()
+    Object.defineProperty(Array.prototype, 0, {
+      configurable: true,
+      set() {
+        throw sentinel
+      }
+    })
+    const errors: Record<string, unknown> = {}
+    try {
+      for (const [name, create] of Object.entries(creators)) errors[name] = thrown(() => Reflect.apply(create, binding, []))
+    } finally {
+      Reflect.deleteProperty(Array.prototype, 0)
+    }
+    expect(errors).toEqual({ pipe: sentinel, socketpair: sentinel, openpty: sentinel })
+    expect(fdCount()).toBe(before)
+  })
+})
+
 describe("module init", () => {
   // Regression: a Worker ending while it loaded the addon aborted the whole process (1 Worker in ~100 of the
   // worker-torture run): N-API calls fail once a Worker's environment stops, and both node-addon-api's error

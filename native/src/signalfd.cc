@@ -28,6 +28,7 @@
 #include <string>
 
 #include "errors.h"
+#include "owned_fds.h"
 
 namespace reactor {
 
@@ -103,7 +104,7 @@ Napi::Value Signalfd(const Napi::CallbackInfo& info) {
   ToSigset(ArgSignals(info, 0, "signals"), &mask);
   int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   if (fd < 0) throw ErrnoError(info.Env(), errno, "signalfd");
-  return Napi::Number::New(info.Env(), fd);
+  return OwnedFdNumber(info.Env(), fd);
 }
 
 // sigmask(how, signals): pthread_sigmask(3) on the calling thread; the previous mask.

@@ -13,7 +13,9 @@
 #include <cstring>
 #include <vector>
 
+#include "addon.h"
 #include "errors.h"
+#include "owned_fds.h"
 
 namespace reactor {
 
@@ -111,7 +113,7 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
   int domain = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNIX;
   int fd = socket(domain, (type == "stream" ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) throw ErrnoError(info.Env(), errno, "socket");
-  return Napi::Number::New(info.Env(), fd);
+  return OwnedFdNumber(info.Env(), fd);
 }
 
 Napi::Value SocketPair(const Napi::CallbackInfo& info) {
@@ -119,10 +121,7 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info) {
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
     throw ErrnoError(info.Env(), errno, "socketpair");
   }
-  Napi::Array result = Napi::Array::New(info.Env(), 2);
-  result.Set(0u, Napi::Number::New(info.Env(), fds[0]));
-  result.Set(1u, Napi::Number::New(info.Env(), fds[1]));
-  return result;
+  return OwnedFdPair(info.Env(), fds[0], fds[1]);
 }
 
 // bind(fd, host, port) / bind(fd, path); connect likewise. An address that does not parse is -EINVAL.
@@ -145,6 +144,7 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
 
 // Accepts until EAGAIN (or until `out` is full) in one call: many connections arriving together
 // cost one crossing. Returns how many fds it wrote to `out`, or -errno when the first accept fails.
+// Each accepted fd is owned by this environment (owned_fds.h) as soon as it exists.
 Napi::Value AcceptMany(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0, "fd");
   Napi::Value value = info[1];
@@ -152,9 +152,15 @@ Napi::Value AcceptMany(const Napi::CallbackInfo& info) {
     ThrowTypeError(info.Env(), "The \"out\" argument must be an Int32Array");
   }
   Napi::Int32Array out = value.As<Napi::Int32Array>();
+  uint64_t owner = info.Env().GetInstanceData<AddonData>()->id;
   size_t count = 0;
   while (count < out.ElementLength()) {
     int client = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (client >= 0 && !OwnFd(owner, client)) {
+      close(client);
+      client = -1;
+      errno = ENOMEM;
+    }
     if (client >= 0) {
       out[count++] = client;
       continue;

@@ -164,7 +164,18 @@ export interface NativeBinding {
    * "dgram"; throws an errno error.
    */
   socket(family: 1 | 4 | 6, type: "stream" | "dgram"): number
+  /**
+   * close(2), 0 or -errno. The fd leaves the environment's owned set first (see `own`), so the set never names a
+   * number another file may hold.
+   */
   close(fd: number): number
+  /**
+   * Takes `fd` over: this thread's environment closes it when it ends, unless it was closed (through `close`) before.
+   * Every fd the addon creates is owned so from the start. Throws ENOMEM (an errno error).
+   */
+  own(fd: number): void
+  /** Hands `fd` to the caller: no environment closes it any more. */
+  disown(fd: number): void
   read(fd: number, buffer: Uint8Array): number
   write(fd: number, buffer: Uint8Array): number
   /** `bind(fd, host, port)` for IPv4/IPv6 (numeric hosts only), `bind(fd, path)` for Unix; -EINVAL for a bad address. */

@@ -66,6 +66,20 @@ export const registerFd = (
   }
 }
 
+/**
+ * Takes `fd` over from the caller: the addon closes it when this thread's environment ends, if nothing closed it
+ * before (a Worker terminated with it open). Throws an `IoError` (ENOMEM).
+ *
+ * @internal
+ */
+export const ownFd = (fd: number, syscall: string): void => {
+  try {
+    binding.own(fd)
+  } catch (error) {
+    throw ioError.fromThrown(error, syscall)
+  }
+}
+
 /** `binding.socket`, as an `IoError` when it throws (EMFILE, EAFNOSUPPORT). @internal */
 export const openSocket = (family: Family, type: "stream" | "dgram"): number => {
   try {
@@ -448,7 +462,15 @@ export const unsafeFromFd = (io: Reactor.Reactor, fd: number, options?: TcpStrea
     if (result < 0) throw ioError.fromErrno(result, "setsockopt")
   }
   // The fd is the caller's until it is registered; from then on the socket owns (and closes) it.
-  return new StreamSocket(new Source(fd, registerFd(io, fd, readWrite, false, "fromFd"), true), family)
+  ownFd(fd, "fromFd")
+  let registration: Reactor.Registration
+  try {
+    registration = registerFd(io, fd, readWrite, false, "fromFd")
+  } catch (error) {
+    binding.disown(fd)
+    throw error
+  }
+  return new StreamSocket(new Source(fd, registration, true), family)
 }
 
 /** @internal */
@@ -531,7 +553,10 @@ export class Listener<Address extends SocketAddress = SocketAddress> implements 
 
   pollAccept(waker: Waker, out: Int32Array): number {
     if (this.source.closed) return -EBADF
-    return this.source.pollIo("readable", waker, binding.acceptMany(this.source.fd, out), -EINVAL)
+    const n = this.source.pollIo("readable", waker, binding.acceptMany(this.source.fd, out), -EINVAL)
+    // The raw fds are the caller's: the addon must not close them when this thread ends (owned_fds.h).
+    for (let i = 0; i < n; i++) binding.disown(out[i]!)
+    return n
   }
 
   removeWaker(waker: Waker): void {
