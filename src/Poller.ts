@@ -129,7 +129,8 @@ export interface Notifier {
  * - `modify(fd, key, interest, mode)`: change (or re-arm) a registration.
  * - `delete(fd)`: forget `fd`; do it before closing the fd.
  * - `wait(events, timeoutMs)`: fill `events` with `(key, flags)` pairs and return how many; blocks up to
- *   `timeoutMs` (fractions honoured, `-1` for no deadline). A `notify` wakes it.
+ *   `timeoutMs` (fractions honoured, `-1` for no deadline). A `notify` wakes it. In a Worker, so does each new event
+ *   of the Worker's Node loop (returning 0), so that `worker.terminate()` ends a Worker blocked here.
  * - `notify()`: wake a blocked `wait` (coalesced).
  * - `close()`: release the poller; closing twice is a no-op.
  * - `watch(callback)` / `unwatch()`: have Node's event loop call `callback` when the poller has events, so the main

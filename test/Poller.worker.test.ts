@@ -153,6 +153,22 @@ describe.each(["epoll", "poll"] as const)("Poller and worker_threads (%s)", (bac
     expect(JSON.parse(result.stdout)).toEqual({ survived: true, terminated: 20 })
   }, 90_000)
 
+  // Regression (issue 11): terminate() of a Worker blocked in wait never resolved, and the process could not exit.
+  it("a Worker blocked in wait ends when terminated; a message to it ends one wait early, not every wait", async () => {
+    const result = await runChild([Path.join(fixtures, "worker-blocked.mjs"), backend], 30_000)
+    expect({ code: result.code, signal: result.signal, timedOut: result.timedOut }, result.stderr).toEqual({
+      code: 0,
+      signal: null,
+      timedOut: false
+    })
+    const report = JSON.parse(result.stdout)
+    expect(report.ended).toBe(true)
+    // The messages ended a wait or two (the first wait may also see what the loop had pending when it began), and
+    // the Worker blocked again: no busy loop.
+    expect(report.early).toBeGreaterThanOrEqual(1)
+    expect(report.early).toBeLessThanOrEqual(2)
+  }, 60_000)
+
   it("a Worker's end closes the fds it owns (created or adopted), never the ones it handed out", async () => {
     const link = (fd: number): string | undefined => {
       try {

@@ -16,6 +16,8 @@ namespace reactor {
 namespace {
 
 constexpr size_t kMaxBatch = 65536;
+// The data of the wake fd's entry: above every 32-bit key, kNotifyKey included.
+constexpr uint64_t kWakeData = uint64_t{1} << 32;
 
 uint32_t ToEpoll(uint32_t interest, Mode mode) {
   uint32_t events = 0;
@@ -92,6 +94,11 @@ class EpollBackend final : public Backend {
       bool notified = false;
       size_t k = 0;
       for (int i = 0; i < n; i++) {
+        if (events_[i].data.u64 == kWakeData) {
+          DrainWakeFd(wake_fd_);
+          notified = true;
+          continue;
+        }
         uint32_t key = static_cast<uint32_t>(events_[i].data.u64);
         if (key == kNotifyKey) {
           DrainEventfd(notify_fd_);
@@ -111,6 +118,18 @@ class EpollBackend final : public Backend {
 
   int WatchFd() const override { return epfd_; }
 
+  int SetWakeFd(int fd) override {
+    if (wake_fd_ >= 0) epoll_ctl(epfd_, EPOLL_CTL_DEL, wake_fd_, nullptr);
+    wake_fd_ = -1;
+    if (fd < 0) return 0;
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kWakeData;
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &event) != 0) return errno;
+    wake_fd_ = fd;
+    return 0;
+  }
+
   void Close() override {
     if (epfd_ >= 0) close(epfd_);
     epfd_ = -1;
@@ -118,7 +137,8 @@ class EpollBackend final : public Backend {
 
  private:
   int Control(int op, int fd, uint32_t key, uint32_t interest, Mode mode) {
-    // The notify source is ours: a caller naming its fd gets the answer an unknown fd would get.
+    // The notify source is ours: a caller naming its fd gets the answer an unknown fd would get. (The wake fd is
+    // registered only inside a Wait, when no JS runs.)
     if (fd == notify_fd_) return op == EPOLL_CTL_ADD ? EEXIST : ENOENT;
     epoll_event event{};
     event.events = ToEpoll(interest, mode);
@@ -149,6 +169,7 @@ class EpollBackend final : public Backend {
 
   int epfd_;
   int notify_fd_;
+  int wake_fd_ = -1;
   bool has_pwait2_ = true;
   std::vector<epoll_event> events_;
 };

@@ -44,6 +44,9 @@ namespace reactor {
 
 namespace {
 
+// Wait's pollfd array starts with the notify eventfd and the wake fd (-1 when unset: poll(2) skips it).
+constexpr size_t kFixed = 2;
+
 struct Entry {
   int fd;
   uint32_t key;
@@ -133,7 +136,7 @@ class PollBackend final : public Backend {
     for (;;) {
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        BuildLocked(&fds_);
+        BuildLocked(&fds_, wake_fd_);
       }
       int64_t remaining = forever ? -1 : deadline - MonotonicNowNs();
       if (!forever && remaining < 0) remaining = 0;
@@ -153,6 +156,10 @@ class PollBackend final : public Backend {
           DrainEventfd(notify_fd_);
           notified = true;
         }
+        if (fds_[1].revents) {
+          DrainWakeFd(wake_fd_);
+          notified = true;
+        }
         std::lock_guard<std::mutex> lock(mutex_);
         *count = HarvestLocked(out, capacity);
       }
@@ -168,6 +175,12 @@ class PollBackend final : public Backend {
   }
 
   int WatchFd() const override { return ready_fd_; }
+
+  // Read only by Wait's BuildLocked, on the same thread; the readiness thread never polls it.
+  int SetWakeFd(int fd) override {
+    wake_fd_ = fd;
+    return 0;
+  }
 
   int PollableFd(int* fd) override {
     *fd = ready_fd_;
@@ -292,26 +305,27 @@ class PollBackend final : public Backend {
     return true;
   }
 
-  // fds[0] is the notify eventfd; fds[1 + i] mirrors entries_[i] (a disarmed entry gets a
-  // negative fd, which poll(2) skips).
-  void BuildLocked(std::vector<pollfd>* fds) {
-    fds->resize(entries_.size() + 1);
+  // fds[0] is the notify eventfd, fds[1] the wake fd; fds[kFixed + i] mirrors entries_[i] (a
+  // disarmed entry gets a negative fd, which poll(2) skips).
+  void BuildLocked(std::vector<pollfd>* fds, int wake_fd) {
+    fds->resize(entries_.size() + kFixed);
     (*fds)[0] = pollfd{notify_fd_, POLLIN, 0};
+    (*fds)[1] = pollfd{wake_fd, POLLIN, 0};
     for (size_t i = 0; i < entries_.size(); i++) {
       const Entry& e = entries_[i];
-      (*fds)[i + 1] = pollfd{e.armed ? e.fd : -1, ToPoll(e.interest), 0};
+      (*fds)[i + kFixed] = pollfd{e.armed ? e.fd : -1, ToPoll(e.interest), 0};
     }
   }
 
   size_t HarvestLocked(uint32_t* out, size_t capacity) {
-    size_t total = fds_.size() - 1;
+    size_t total = fds_.size() - kFixed;
     if (total == 0) return 0;
     if (cursor_ >= total) cursor_ = 0;
     size_t k = 0;
     std::vector<int> gone;
     size_t i = cursor_;
     for (size_t seen = 0; seen < total && k < capacity; seen++, i = (i + 1) % total) {
-      const pollfd& p = fds_[i + 1];
+      const pollfd& p = fds_[i + kFixed];
       if (p.fd < 0 || p.revents == 0) continue;
       if (p.revents & POLLNVAL) {
         // Closed without a delete: forget it, as epoll forgets a closed file.
@@ -336,7 +350,7 @@ class PollBackend final : public Backend {
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [this] { return stop_ || !signaled_; });
         if (stop_) return;
-        BuildLocked(&fds);
+        BuildLocked(&fds, -1);
       }
       fds.push_back(pollfd{control_fd_, POLLIN, 0});
       int n = poll(fds.data(), fds.size(), -1);
@@ -359,6 +373,7 @@ class PollBackend final : public Backend {
   int notify_fd_;
   int ready_fd_;
   int control_fd_;
+  int wake_fd_ = -1;
   std::mutex mutex_;  // guards entries_, index_ and the thread's state
   std::condition_variable cv_;
   std::vector<Entry> entries_;
