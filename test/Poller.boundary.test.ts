@@ -436,6 +436,30 @@ describe.each(["epoll", "poll"] as const)("Poller boundary (%s)", (backend) => {
   })
 })
 
+describe("sendMany", () => {
+  // Regression: the pointer of each buffer was taken while later elements were still to be read, and reading one can
+  // run a getter that detaches (and frees) an earlier buffer: sendmsg then read freed memory (here: sent 5 bytes).
+  it("reads every element before it takes a pointer; a detached buffer is a TypeError", () => {
+    const [a, b] = binding.socketpair()
+    try {
+      const first = new Uint8Array(4).fill(7)
+      const list = [first, new Uint8Array([9])]
+      Object.defineProperty(list, 1, {
+        get() {
+          structuredClone(first.buffer, { transfer: [first.buffer] })
+          return new Uint8Array([9])
+        }
+      })
+      expectError(() => binding.sendMany(a, list), TypeError, /"buffers" argument must not be detached/)
+      expect(binding.recv(b, new Uint8Array(16))).toBe(-binding.constants.EAGAIN)
+      expect(binding.sendMany(a, [new Uint8Array([1, 2]), new Uint8Array([3])])).toBe(3)
+    } finally {
+      binding.close(a)
+      binding.close(b)
+    }
+  })
+})
+
 describe("fd creators", () => {
   // Regression: pipe, socketpair and openpty created their fds, then built the [a, b] result; when that threw (here a
   // setter on Array.prototype; also an allocation failure or a terminating Worker), both fds stayed open.

@@ -208,19 +208,20 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
 
 // writev(fd, buffers): one gathered send of up to 64 Uint8Arrays, with MSG_NOSIGNAL.
 Napi::Value SendMany(const Napi::CallbackInfo& info) {
+  const char* kNotBuffers = "The \"buffers\" argument";
   int fd = ArgFd(info, 0, "fd");
-  if (!info[1].IsArray()) ThrowTypeError(info.Env(), "The \"buffers\" argument must be an array of Uint8Arrays");
+  if (!info[1].IsArray()) ThrowTypeError(info.Env(), std::string(kNotBuffers) + " must be an array of Uint8Arrays");
   Napi::Array buffers = info[1].As<Napi::Array>();
   uint32_t count = buffers.Length();
-  if (count > kMaxIov) ThrowRangeError(info.Env(), "The \"buffers\" argument must hold at most 64 buffers");
+  if (count > kMaxIov) ThrowRangeError(info.Env(), std::string(kNotBuffers) + " must hold at most 64 buffers");
+  // Every element is read before any pointer is taken: reading one can run JS (a getter on the array) that detaches
+  // an element read before, and frees its memory under the pointer.
+  std::vector<napi_value> items(count);
+  for (uint32_t i = 0; i < count; i++) items[i] = buffers.Get(i);
   std::vector<iovec> iov(count);
   for (uint32_t i = 0; i < count; i++) {
-    Napi::Value item = buffers.Get(i);
-    if (!item.IsTypedArray() || item.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-      ThrowTypeError(info.Env(), "The \"buffers\" argument must be an array of Uint8Arrays");
-    }
-    Napi::Uint8Array array = item.As<Napi::Uint8Array>();
-    iov[i] = iovec{array.Data(), array.ElementLength()};
+    Bytes bytes = BytesOf(info.Env(), items[i], kNotBuffers, "an array of Uint8Arrays");
+    iov[i] = iovec{bytes.data, bytes.length};
   }
   msghdr message{};
   message.msg_iov = iov.data();

@@ -186,7 +186,13 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     return Effect.suspend(() => {
       if (this.source.closed) return Effect.fail(ioError.closed("send"))
       // The common case: the whole buffer fits in the send buffer, in one syscall, without suspending.
-      const n = binding.send(this.source.fd, bytes, 0, bytes.length)
+      let n: number
+      try {
+        n = binding.send(this.source.fd, bytes, 0, bytes.length)
+      } catch (error) {
+        // A detached buffer, rejected by the boundary.
+        return ioError.failThrown(ioError.fromThrown(error, "send"))
+      }
       if (n === bytes.length) return Effect.void
       if (n < 0 && n !== -EAGAIN) return Effect.fail(ioError.fromErrno(n, "send"))
       return this.writeRest(bytes, Math.max(n, 0))
