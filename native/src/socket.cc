@@ -247,20 +247,27 @@ Napi::Value SendTo(const Napi::CallbackInfo& info) {
   return Result(info, n);
 }
 
-// recvFrom(fd, buffer) -> { bytes, from } or -errno.
+// recvFrom(fd, buffer) -> { bytes, from, truncated } or -errno. recvmsg(2), so that a datagram longer than the
+// buffer is told apart from a short one: the kernel drops the rest and sets MSG_TRUNC in msg_flags.
 Napi::Value RecvFrom(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0, "fd");
   Bytes bytes = ArgBytes(info, 1, "buffer");
   sockaddr_storage address{};
-  socklen_t length = sizeof address;
+  iovec iov{bytes.data, bytes.length};
+  msghdr message{};
+  message.msg_name = &address;
+  message.msg_namelen = sizeof address;
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
   ssize_t n;
   do {
-    n = recvfrom(fd, bytes.data, bytes.length, 0, reinterpret_cast<sockaddr*>(&address), &length);
+    n = recvmsg(fd, &message, 0);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return Napi::Number::New(info.Env(), -errno);
   Napi::Object result = Napi::Object::New(info.Env());
   result.Set("bytes", Napi::Number::New(info.Env(), static_cast<double>(n)));
-  result.Set("from", AddressObject(info.Env(), address, length));
+  result.Set("from", AddressObject(info.Env(), address, message.msg_namelen));
+  result.Set("truncated", Napi::Boolean::New(info.Env(), (message.msg_flags & MSG_TRUNC) != 0));
   return result;
 }
 

@@ -195,7 +195,14 @@ export interface NativeBinding {
   /** sendmsg(2) of up to 64 buffers at once, with MSG_NOSIGNAL. */
   sendMany(fd: number, buffers: ReadonlyArray<Uint8Array>): number
   sendTo(fd: number, buffer: Uint8Array, host: string, port?: number): number
-  recvFrom(fd: number, buffer: Uint8Array): { readonly bytes: number; readonly from: NativeAddress | number } | number
+  /**
+   * recvmsg(2) of one datagram: the bytes written to `buffer`, the sender, and whether the datagram was longer than
+   * `buffer` (MSG_TRUNC: the rest is gone); or -errno.
+   */
+  recvFrom(
+    fd: number,
+    buffer: Uint8Array
+  ): { readonly bytes: number; readonly from: NativeAddress | number; readonly truncated: boolean } | number
   shutdown(fd: number, how: number): number
   setsockopt(fd: number, level: number, name: number, value: number): number
   /** getsockname(2) as an address, or -errno. */

@@ -72,14 +72,16 @@ export class UdpSocket implements Api.UdpSocket {
     }
     const fd = this.source.fd
     let from: SocketAddress = socketAddress.unspecified(this.family)
+    let truncated = false
     return Effect.map(
       this.source.io("readable", () => {
         const result = binding.recvFrom(fd, buffer)
         if (typeof result === "number") return result
         if (typeof result.from !== "number") from = socketAddress.fromNative(result.from)
+        truncated = result.truncated
         return result.bytes
       }, "recvfrom", -EINVAL, 0),
-      (bytes) => ({ bytes, from })
+      (bytes) => ({ bytes, from, truncated })
     )
   }
 
