@@ -659,3 +659,20 @@ describe("nested", () => {
     ])
   }, 90_000)
 })
+
+describe("the built addon", () => {
+  // Regression (issue 11): epoll_pwait2 was glibc's wrapper (GLIBC_2.35), so an addon built here could not be loaded
+  // where glibc is older, although its ENOSYS fallback was written for old kernels. objdump comes with the compiler.
+  it("needs no glibc symbol newer than 2.34 and calls epoll_pwait2 without glibc's wrapper", () => {
+    const result = ChildProcess.spawnSync("objdump", ["-T", addonPath], { encoding: "utf8" })
+    expect(result.status, result.stderr).toBe(0)
+    const imports = result.stdout.split("\n").filter((line) => line.includes("*UND*"))
+    expect(imports.filter((line) => line.includes("epoll_pwait2"))).toEqual([])
+    const versions = imports.flatMap((line) => {
+      const match = /GLIBC_(\d+)\.(\d+)/.exec(line)
+      return match === null ? [] : [Number(match[1]) * 1000 + Number(match[2])]
+    })
+    expect(versions.length).toBeGreaterThan(0)
+    expect(Math.max(...versions)).toBeLessThan(2035)
+  })
+})

@@ -2,11 +2,14 @@
 // level-triggered under kNotifyKey and drained when it fires. Timeouts use epoll_pwait2(2)
 // (Linux 5.11) for nanosecond precision, falling back to epoll_wait with the timeout rounded up to
 // whole milliseconds, so a short wait is never turned into a busy zero.
+#include <signal.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <vector>
 
 #include "backend.h"
@@ -14,6 +17,23 @@
 namespace reactor {
 
 namespace {
+
+// epoll_pwait2 is called through syscall(2): glibc wraps it only since 2.35, and an addon built where glibc is newer
+// must still load where it is older (the symbol would be unresolved); an old kernel says ENOSYS either way.
+#ifndef SYS_epoll_pwait2
+#define SYS_epoll_pwait2 441  // one number on every architecture (asm-generic/unistd.h), alpha aside
+#endif
+
+// The kernel's struct __kernel_timespec: 64-bit fields whatever the C library's time_t.
+struct KernelTimespec {
+  int64_t tv_sec;
+  long long tv_nsec;  // NOLINT(runtime/int): the kernel's type
+};
+
+int EpollPwait2(int epfd, epoll_event* events, int maxevents, const KernelTimespec* timeout) {
+  // No signal mask: the mask argument is ignored when null, whatever the size given (epoll_pwait2(2)).
+  return static_cast<int>(syscall(SYS_epoll_pwait2, epfd, events, maxevents, timeout, nullptr, _NSIG / 8));
+}
 
 constexpr size_t kMaxBatch = 65536;
 // The data of the wake fd's entry: above every 32-bit key, kNotifyKey included.
@@ -149,12 +169,12 @@ class EpollBackend final : public Backend {
   int WaitOnce(int slots, int64_t remaining_ns, const char** syscall) {
     if (has_pwait2_) {
       *syscall = "epoll_pwait2";
-      timespec ts{};
+      KernelTimespec ts{};
       if (remaining_ns >= 0) {
         ts.tv_sec = remaining_ns / 1000000000;
         ts.tv_nsec = remaining_ns % 1000000000;
       }
-      int n = epoll_pwait2(epfd_, events_.data(), slots, remaining_ns < 0 ? nullptr : &ts, nullptr);
+      int n = EpollPwait2(epfd_, events_.data(), slots, remaining_ns < 0 ? nullptr : &ts);
       if (n >= 0 || errno != ENOSYS) return n;
       has_pwait2_ = false;
     }
