@@ -65,10 +65,11 @@ describe.each(["epoll", "poll"] as const)("Poller lifecycle (%s)", (backend) => 
       expect(event.flags & EVENT_READABLE).toBe(EVENT_READABLE)
     })
 
-    it("an fd closed before its delete does not keep it alive after the failed delete", async () => {
+    it("an fd closed before its delete does not keep it alive after the delete", async () => {
       const result = await run(["closedBeforeDelete", backend], 10_000)
       expectExited(result, 10_000)
-      expect(lastJson(result).code).toBe(backend === "epoll" ? "EBADF" : "ENOENT")
+      // epoll forgot the file with its last fd; the poll backend holds a duplicate of its own until the delete.
+      expect(lastJson(result).code).toBe(backend === "epoll" ? "EBADF" : "none")
     })
 
     it("unref lets it exit with a never-ready pipe registered", async () => {

@@ -403,6 +403,20 @@ describe.each(["epoll", "poll"] as const)("Poller (%s backend)", (backend) => {
       expect(wait(1000)).toEqual([[51, reused === read ? PollEvent.readable : PollEvent.writable]])
     })
 
+    // Regression (issue 11): the poll(2) backend kept polling a number closed without a delete, so the file that got
+    // the number next had its events reported under the old key.
+    it("an fd closed without a delete: the next owner of its number never fires the old key", () => {
+      const [read] = fds.pipe()
+      poller.add(read, 60, Interest.readable, LEVEL)
+      // Only the read end is closed: the old pipe stays quiet (its write end is open).
+      fds.close(read)
+      const [reused, writer] = fds.pipe()
+      expect([reused, writer]).toContain(read)
+      // Make the file now behind the number ready: readable data, or a writable pipe end.
+      if (reused === read) fds.write(writer, "new")
+      expect(wait(50)).toEqual([])
+    })
+
     it("keys span the whole range up to MAX_KEY", () => {
       const [read, write] = fds.pipe()
       poller.add(read, 0xfffffffe, Interest.readable, ONESHOT)

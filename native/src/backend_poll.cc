@@ -1,7 +1,11 @@
 // poll(2) backend, the portable fallback (selectable on Linux so the suite runs on it too).
 //
 // Registrations live in a table; each Wait builds the pollfd array from the armed entries and
-// calls ppoll(2), whose timespec timeout is honoured to the nanosecond. Oneshot entries disarm
+// calls ppoll(2), whose timespec timeout is honoured to the nanosecond. Each entry polls a
+// duplicate of the fd it was given (F_DUPFD_CLOEXEC), not the caller's number: poll(2) knows only
+// numbers, and a number closed without a delete may name another file at once, whose events would
+// then come under this entry's key. Like an epoll registration, the entry follows the open file;
+// unlike one, it keeps the file open until the delete (or the poller's close). Oneshot entries disarm
 // when reported. poll(2) has no edge trigger, so the edge modes are refused (EOPNOTSUPP). A
 // scan cursor rotates through the table so a batch smaller than the ready set drains over
 // successive waits instead of starving the entries at the end.
@@ -20,6 +24,7 @@
 //
 //   thread: snapshot -> ppoll -> (ready) signal, wait for Harvested or a Wait -> snapshot ...
 //                             -> (control) snapshot ...
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -48,7 +53,8 @@ namespace {
 constexpr size_t kFixed = 2;
 
 struct Entry {
-  int fd;
+  int fd;      // the caller's number: the table's key
+  int polled;  // our duplicate of it, what poll(2) is given
   uint32_t key;
   uint32_t interest;
   Mode mode;
@@ -94,14 +100,21 @@ class PollBackend final : public Backend {
   int Add(int fd, uint32_t key, uint32_t interest, Mode mode) override {
     if (mode == Mode::kEdge || mode == Mode::kEdgeOneshot) return EOPNOTSUPP;
     if (fd == notify_fd_ || fd == ready_fd_ || fd == control_fd_) return EEXIST;
-    // poll(2) accepts any fd number; check it is open so a bad one fails here, as with epoll.
-    if (!IsOpen(fd)) return EBADF;
-    if (!IsPollable(fd)) return EPERM;
+    // A closed fd fails here (EBADF), as with epoll; so does a full fd table (EMFILE).
+    int polled = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (polled < 0) return errno;
+    if (!IsPollable(polled)) {
+      close(polled);
+      return EPERM;
+    }
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (index_.count(fd)) return EEXIST;
+      if (index_.count(fd)) {
+        close(polled);
+        return EEXIST;
+      }
       index_.emplace(fd, entries_.size());
-      entries_.push_back(Entry{fd, key, interest, mode, true});
+      entries_.push_back(Entry{fd, polled, key, interest, mode, true});
     }
     Interrupt();
     return 0;
@@ -113,7 +126,11 @@ class PollBackend final : public Backend {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = index_.find(fd);
       if (it == index_.end()) return ENOENT;
-      entries_[it->second] = Entry{fd, key, interest, mode, true};
+      Entry& e = entries_[it->second];
+      e.key = key;
+      e.interest = interest;
+      e.mode = mode;
+      e.armed = true;
     }
     Interrupt();
     return 0;
@@ -210,6 +227,9 @@ class PollBackend final : public Backend {
     if (control_fd_ >= 0) close(control_fd_);
     ready_fd_ = control_fd_ = -1;
     std::lock_guard<std::mutex> lock(mutex_);
+    for (const Entry& e : entries_) {
+      if (e.polled >= 0) close(e.polled);
+    }
     entries_.clear();
     index_.clear();
   }
@@ -283,11 +303,6 @@ class PollBackend final : public Backend {
     return true;
   }
 
-  static bool IsOpen(int fd) {
-    pollfd probe{fd, 0, 0};
-    return poll(&probe, 1, 0) >= 0 && (probe.revents & POLLNVAL) == 0;
-  }
-
   void Interrupt() {
     if (control_fd_ >= 0) Signal(control_fd_);
   }
@@ -297,6 +312,7 @@ class PollBackend final : public Backend {
     if (it == index_.end()) return false;
     size_t slot = it->second;
     index_.erase(it);
+    if (entries_[slot].polled >= 0) close(entries_[slot].polled);
     if (slot != entries_.size() - 1) {
       entries_[slot] = entries_.back();
       index_[entries_[slot].fd] = slot;
@@ -313,7 +329,7 @@ class PollBackend final : public Backend {
     (*fds)[1] = pollfd{wake_fd, POLLIN, 0};
     for (size_t i = 0; i < entries_.size(); i++) {
       const Entry& e = entries_[i];
-      (*fds)[i + kFixed] = pollfd{e.armed ? e.fd : -1, ToPoll(e.interest), 0};
+      (*fds)[i + kFixed] = pollfd{e.armed ? e.polled : -1, ToPoll(e.interest), 0};
     }
   }
 
@@ -328,8 +344,10 @@ class PollBackend final : public Backend {
       const pollfd& p = fds_[i + kFixed];
       if (p.fd < 0 || p.revents == 0) continue;
       if (p.revents & POLLNVAL) {
-        // Closed without a delete: forget it, as epoll forgets a closed file.
-        gone.push_back(p.fd);
+        // Our duplicate was closed behind our back (a caller closing numbers it does not own): nothing is left to
+        // poll under this key, and its number is no longer ours to close.
+        entries_[i].polled = -1;
+        gone.push_back(entries_[i].fd);
         continue;
       }
       Entry& e = entries_[i];
