@@ -274,8 +274,9 @@ export interface NativeBinding {
   /**
    * `sigmask` as if called by thread `tid` of this process, carried to it by the real-time signal `carrier` (which the
    * thread must not block): the thread's previous mask, or -errno: ESRCH (no such thread here), EBUSY (the carrier
-   * has a handler that is not the addon's), ETIMEDOUT (not served within `timeoutMs`, at most 60000). Returns once
-   * the thread has left the carrier's handler: the new mask is in force and /proc shows it.
+   * has a handler that is not the addon's), ETIMEDOUT (not served within `timeoutMs`, at most 60000; the change is
+   * then never made, even when the carrier is taken later). Returns once the thread has left the carrier's handler:
+   * the new mask is in force and /proc shows it.
    */
   threadSigmask(
     tid: number,
