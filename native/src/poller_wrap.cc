@@ -259,12 +259,14 @@ void PollerWrap::Close() {
 // the environment's cleanup hooks run after the JS has stopped, so none of them can wake the wait. The uv_async_send
 // is a write to an fd the loop's epoll instance watches, though, and that instance is what uv_backend_fd() hands out
 // for polling a loop from elsewhere (libuv's docs). So a blocking wait in a Worker also waits on an epoll instance of
-// our own that watches the loop's edge-triggered, and returns, with nothing to report, at each new loop event; when
-// the event was the termination, V8 stops the JS before it can wait again. Edge-triggered, because in dedicated mode
-// the loop does not run and its fds stay readable: each new event ends one wait, not every wait. Other events (a
-// message posted to the Worker) only end a wait early. Built at the first blocking wait, kept until Close, so an
-// event between two waits is not lost; a wait that fails to build it goes on without (the main thread never needs
-// it: nothing terminates it).
+// our own that watches the loop's instance edge-triggered, and returns, with nothing to report, at each new loop
+// event; when the event was the termination, V8 stops the JS before it can wait again. Edge-triggered, because in
+// dedicated mode the loop does not run and its fds stay readable: each new event ends one wait, not every wait.
+// Other events (a message posted to the Worker) only end a wait early. Built at the first blocking wait, kept until
+// Close, so an event between two waits is not lost; a wait that fails to build it goes on without (the main thread
+// never needs it: nothing terminates it). The one gap: libuv writes an async handle's wake-up only when the last one
+// was answered, so a termination finds its write already made if something else queued native work on the Worker's
+// environment (an inspector session, a heap snapshot) while the loop was not running; nothing in this library does.
 int PollerWrap::LoopWakeFd() {
 #ifdef __linux__
   if (loop_wake_ >= 0 || loop_wake_tried_ || !data_->worker) return loop_wake_;
