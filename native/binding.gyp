@@ -9,6 +9,7 @@
         "src/notifier.cc",
         "src/poller_wrap.cc",
         "src/fd.cc",
+        "src/owned_fds.cc",
         "src/socket.cc",
         "src/pty.cc",
         "src/inotify.cc",
@@ -22,7 +23,7 @@
         ["OS=='linux'", {"sources": ["src/backend_epoll.cc"], "defines": ["REACTOR_HAVE_EPOLL=1"]}]
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fstack-protector-strong"]

@@ -147,8 +147,9 @@ export const register: (fd: number, options?: Options) => Effect.Effect<AsyncFd,
   internal.register
 
 /**
- * Takes over an fd for the current scope: the release deregisters it, then closes it. The fd is closed even when
- * registering fails. O_NONBLOCK is set unless `nonBlocking: "leave"`, and cleared again before the close if it was
+ * Takes over an fd for the current scope: the release deregisters it, then closes it (or, when this thread ends
+ * first, as a terminated Worker does, the thread's end closes it); close it only through the `AsyncFd`. The fd is
+ * closed even when registering fails. O_NONBLOCK is set unless `nonBlocking: "leave"`, and cleared again before the close if it was
  * off (the description may be shared with another process).
  *
  * @example

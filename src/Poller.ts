@@ -127,9 +127,11 @@ export interface Notifier {
  * - `add(fd, key, interest, mode)`: register `fd`; `key` comes back in its events (at most `MAX_KEY`), `mode` is a
  *   native code from `modeCode`.
  * - `modify(fd, key, interest, mode)`: change (or re-arm) a registration.
- * - `delete(fd)`: forget `fd`; do it before closing the fd.
+ * - `delete(fd)`: forget `fd`; do it before closing the fd (the poll backend polls a duplicate of its own, which keeps
+ *   the file open until the delete; epoll forgets a file once its last fd is closed).
  * - `wait(events, timeoutMs)`: fill `events` with `(key, flags)` pairs and return how many; blocks up to
- *   `timeoutMs` (fractions honoured, `-1` for no deadline). A `notify` wakes it.
+ *   `timeoutMs` (fractions honoured, `-1` for no deadline). A `notify` wakes it. In a Worker, so does each new event
+ *   of the Worker's Node loop (returning 0), so that `worker.terminate()` ends a Worker blocked here.
  * - `notify()`: wake a blocked `wait` (coalesced).
  * - `close()`: release the poller; closing twice is a no-op.
  * - `watch(callback)` / `unwatch()`: have Node's event loop call `callback` when the poller has events, so the main

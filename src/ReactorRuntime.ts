@@ -206,7 +206,9 @@ export const layerScheduler: Layer.Layer<never, never, ReactorRuntime> = interna
  * executor's loop, which blocks in the poller when idle — and returns its `Exit` once it ends, having closed the
  * runtime. The call blocks the thread until then (unlike `NodeRuntime.runMain`, which returns at once): Node's own
  * loop does not turn meanwhile, so Promise- and Node-callback-based effects cannot complete inside it. Use it in a
- * Worker, or in a program that is all effect-reactor IO.
+ * Worker, or in a program that is all effect-reactor IO. A Worker blocked here still ends when `worker.terminate()`
+ * is called (a new event of its Node loop, a message posted to it for one, also makes one wait return early); the fds
+ * its scopes did not get to close are closed when its environment ends.
  *
  * @example
  * ```ts

@@ -30,7 +30,8 @@ import type { Waker } from "./Waker.js"
  *   first. Fork a handler per connection and `close` it when done.
  * - `pollAccept(waker, out)` (the future face): accepts until EAGAIN into `out`; the count, `-EAGAIN` when none is
  *   pending (the waker is parked; take it back with `removeWaker` if dropped), or another `-errno`. The raw fds are
- *   the caller's: adopt them with `TcpStream.fromFd` (or, in a future, `TcpStream.unsafeFromFd`) or close them.
+ *   the caller's (nothing closes them for you, even when the thread ends): adopt them with `TcpStream.fromFd` (or,
+ *   in a future, `TcpStream.unsafeFromFd`) or close them.
  * - `close`: release now.
  *
  * @example

@@ -141,7 +141,8 @@ export const connect: (options: ConnectOptions) => Effect.Effect<TcpStream, IoEr
 
 /**
  * Adopts a connected, non-blocking stream socket fd (TCP or Unix) as a resource of the current scope: from then on
- * the stream owns the fd and closes it on release. Fails (leaving the fd to the caller) with `NotConnected`, a
+ * the stream owns the fd and closes it on release, or when this thread ends first (a Worker terminated with the
+ * stream open); close it only through the stream. Fails (leaving the fd to the caller) with `NotConnected`, a
  * `BadDescriptor` or an `InvalidArgument` (not a socket). The fd must be non-blocking, as the fds of
  * `TcpListener.pollAccept` are.
  *

@@ -31,14 +31,17 @@ import type { Inet } from "./SocketAddress.js"
 export type Target = { readonly host?: string | undefined; readonly port: number } | Inet
 
 /**
- * A received datagram: its size in the buffer given to `receive` (a datagram larger than the buffer is truncated)
- * and its sender's address, ready to `send` an answer to.
+ * A received datagram: the bytes written to the buffer given to `receive`, its sender, and whether it was truncated:
+ * a datagram longer than the buffer fills it and the rest is lost (the kernel keeps no part of a datagram for a next
+ * read), so `truncated: true` means `bytes` is not the datagram's length. Use a buffer as large as the largest
+ * datagram expected (65507 bytes holds any UDP/IPv4 payload).
  *
  * @example
  * ```ts
  * import type { UdpSocket } from "effect-reactor"
  *
- * const describe = (datagram: UdpSocket.Datagram) => `${datagram.bytes} bytes`
+ * const describe = (datagram: UdpSocket.Datagram) =>
+ *   datagram.truncated ? `more than ${datagram.bytes} bytes (truncated)` : `${datagram.bytes} bytes`
  * ```
  *
  * @since 0.1.0
@@ -47,6 +50,7 @@ export type Target = { readonly host?: string | undefined; readonly port: number
 export interface Datagram {
   readonly bytes: number
   readonly from: Inet
+  readonly truncated: boolean
 }
 
 /**
@@ -54,7 +58,7 @@ export interface Datagram {
  *
  * - `send(bytes, to?)`: sends one datagram to `to`, or to the connected peer when `to` is omitted (`NotConnected`
  *   otherwise); the bytes sent.
- * - `receive(buffer)`: the next datagram into `buffer`, with its sender.
+ * - `receive(buffer)`: the next datagram into `buffer`, with its sender and whether it was truncated.
  * - `connect(to)`: fixes the peer: `send` without `to` goes there, and only its datagrams are received.
  * - `localAddress` (with the port the kernel chose for `port: 0`), `remoteAddress` (after `connect`): `Inet`
  *   addresses, which `send` and `connect` take as they are.

@@ -196,6 +196,30 @@ describe("File", () => {
         expect([...gap]).toEqual([...new Uint8Array(10), ...Buffer.from("end")])
       })))
 
+  // Regression (issue 11): a read into a buffer whose ArrayBuffer was transferred settled as 0 bytes (end of file).
+  it.live("a read into a detached buffer is an InvalidArgument, also when it is detached while the read runs", () =>
+    inTempDir((dir) =>
+      Effect.gen(function*() {
+        const path = Path.join(dir, "detached.bin")
+        Fs.writeFileSync(path, pattern(4096))
+        const file = yield* File.open(path)
+        const gone = new Uint8Array(16)
+        structuredClone(gone.buffer, { transfer: [gone.buffer] })
+        const before = yield* Effect.exit(file.read(gone, 0))
+        expect(Exit.isFailure(before) && Cause.squash(before.cause)).toMatchObject({ reason: "InvalidArgument" })
+        // Detached after the job was submitted, before its bytes are copied in.
+        const buffer = new Uint8Array(16)
+        const reading = yield* Effect.fork(Effect.exit(file.read(buffer, 0)))
+        structuredClone(buffer.buffer, { transfer: [buffer.buffer] })
+        const during = yield* Fiber.join(reading)
+        expect(Exit.isFailure(during) && Cause.squash(during.cause)).toMatchObject({
+          reason: "InvalidArgument",
+          syscall: "pread"
+        })
+        // The file goes on.
+        expect(yield* file.read(new Uint8Array(4), 0)).toBe(4)
+      })))
+
   it.live("writeAll and readAll: 3 MiB in one go; readAll reads past what fstat says (/proc)", () =>
     inTempDir((dir) =>
       Effect.gen(function*() {

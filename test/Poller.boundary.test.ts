@@ -8,7 +8,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { binding } from "../src/internal/native.js"
+import { addonPath, binding } from "../src/internal/native.js"
 import { expectError, thrown } from "./utils/boundary.js"
 import { runChild } from "./utils/child.js"
 
@@ -433,5 +433,77 @@ describe.each(["epoll", "poll"] as const)("Poller boundary (%s)", (backend) => {
     expect(binding.notifyToken(token)).toBe(false)
     expect(binding.notifyToken(0)).toBe(false)
     expect(binding.notifyToken(2 ** 53 - 1)).toBe(false)
+  })
+})
+
+describe("sendMany", () => {
+  // Regression: the pointer of each buffer was taken while later elements were still to be read, and reading one can
+  // run a getter that detaches (and frees) an earlier buffer: sendmsg then read freed memory (here: sent 5 bytes).
+  it("reads every element before it takes a pointer; a detached buffer is a TypeError", () => {
+    const [a, b] = binding.socketpair()
+    try {
+      const first = new Uint8Array(4).fill(7)
+      const list = [first, new Uint8Array([9])]
+      Object.defineProperty(list, 1, {
+        get() {
+          structuredClone(first.buffer, { transfer: [first.buffer] })
+          return new Uint8Array([9])
+        }
+      })
+      expectError(() => binding.sendMany(a, list), TypeError, /"buffers" argument must not be detached/)
+      expect(binding.recv(b, new Uint8Array(16))).toBe(-binding.constants.EAGAIN)
+      expect(binding.sendMany(a, [new Uint8Array([1, 2]), new Uint8Array([3])])).toBe(3)
+    } finally {
+      binding.close(a)
+      binding.close(b)
+    }
+  })
+})
+
+describe("fd creators", () => {
+  // Regression: pipe, socketpair and openpty created their fds, then built the [a, b] result; when that threw (here a
+  // setter on Array.prototype; also an allocation failure or a terminating Worker), both fds stayed open.
+  it("close the fds they created when their result cannot be built", () => {
+    const sentinel = new Error("from a setter on Array.prototype")
+    const creators = { pipe: binding.pipe, socketpair: binding.socketpair, openpty: binding.openpty }
+    const before = fdCount()
+    Object.defineProperty(Array.prototype, 0, {
+      configurable: true,
+      set() {
+        throw sentinel
+      }
+    })
+    const errors: Record<string, unknown> = {}
+    try {
+      for (const [name, create] of Object.entries(creators)) errors[name] = thrown(() => Reflect.apply(create, binding, []))
+    } finally {
+      Reflect.deleteProperty(Array.prototype, 0)
+    }
+    expect(errors).toEqual({ pipe: sentinel, socketpair: sentinel, openpty: sentinel })
+    expect(fdCount()).toBe(before)
+  })
+})
+
+describe("module init", () => {
+  // Regression: a Worker ending while it loaded the addon aborted the whole process (1 Worker in ~100 of the
+  // worker-torture run): N-API calls fail once a Worker's environment stops, and both node-addon-api's error
+  // constructor (a fatal error) and its module wrapper (a C++ exception rethrown out of the callback) gave up.
+  it("a Worker that exits while the addon initializes ends alone", async () => {
+    const script = `
+      const { Worker } = require("node:worker_threads")
+      // A setter that Init's exports.Set("Poller") runs: the worker exits in the middle of the addon's init.
+      const code = 'Object.defineProperty(Object.prototype, "Poller", { set() { process.exit(0) } }); ' +
+        'require(' + JSON.stringify(${JSON.stringify(addonPath)}) + ')'
+      const exits = Array.from({ length: 5 }, () => new Promise((resolve) => {
+        new Worker(code, { eval: true }).once("exit", resolve)
+      }))
+      Promise.all(exits).then((codes) => console.log(JSON.stringify(codes)))
+    `
+    const child = await runChild(["-e", script], 20_000)
+    expect({ code: child.code, signal: child.signal, stdout: child.stdout.trim() }, child.stderr).toEqual({
+      code: 0,
+      signal: null,
+      stdout: "[0,0,0,0,0]"
+    })
   })
 })

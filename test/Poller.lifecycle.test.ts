@@ -31,6 +31,9 @@ const expectExited = (result: ChildResult, timeoutMs: number, code = 0) => {
 }
 
 const MB = 1024 * 1024
+// Under AddressSanitizer (npm run test:asan) freed memory waits in a quarantine of up to 256 MB, so that a use after
+// free is caught: RSS grows by design there, and only the fd counts are checked.
+const rssLimit = process.env.EFFECT_REACTOR_SANITIZED === undefined ? 10 * MB : Infinity
 
 describe.each(["epoll", "poll"] as const)("Poller lifecycle (%s)", (backend) => {
   it("100k create/close cycles keep the fd count and RSS flat", async () => {
@@ -39,7 +42,7 @@ describe.each(["epoll", "poll"] as const)("Poller lifecycle (%s)", (backend) => 
     const report = lastJson(result)
     expect(report.fdEnd).toBe(report.fdStart)
     expect(report.fdWarm).toBe(report.fdStart)
-    expect(report.rssEnd - report.rssWarm, `RSS grew from ${report.rssWarm} to ${report.rssEnd}`).toBeLessThan(10 * MB)
+    expect(report.rssEnd - report.rssWarm, `RSS grew from ${report.rssWarm} to ${report.rssEnd}`).toBeLessThan(rssLimit)
   }, 90_000)
 
   it("20k create/watch/close cycles keep the fd count and RSS flat", async () => {
@@ -47,7 +50,7 @@ describe.each(["epoll", "poll"] as const)("Poller lifecycle (%s)", (backend) => 
     expectExited(result, 120_000)
     const report = lastJson(result)
     expect(report.fdEnd).toBe(report.fdStart)
-    expect(report.rssEnd - report.rssWarm, `RSS grew from ${report.rssWarm} to ${report.rssEnd}`).toBeLessThan(10 * MB)
+    expect(report.rssEnd - report.rssWarm, `RSS grew from ${report.rssWarm} to ${report.rssEnd}`).toBeLessThan(rssLimit)
   }, 90_000)
 
   describe("the process exits when nothing referenced is registered", () => {
@@ -65,10 +68,11 @@ describe.each(["epoll", "poll"] as const)("Poller lifecycle (%s)", (backend) => 
       expect(event.flags & EVENT_READABLE).toBe(EVENT_READABLE)
     })
 
-    it("an fd closed before its delete does not keep it alive after the failed delete", async () => {
+    it("an fd closed before its delete does not keep it alive after the delete", async () => {
       const result = await run(["closedBeforeDelete", backend], 10_000)
       expectExited(result, 10_000)
-      expect(lastJson(result).code).toBe(backend === "epoll" ? "EBADF" : "ENOENT")
+      // epoll forgot the file with its last fd; the poll backend holds a duplicate of its own until the delete.
+      expect(lastJson(result).code).toBe(backend === "epoll" ? "EBADF" : "none")
     })
 
     it("unref lets it exit with a never-ready pipe registered", async () => {

@@ -403,6 +403,20 @@ describe.each(["epoll", "poll"] as const)("Poller (%s backend)", (backend) => {
       expect(wait(1000)).toEqual([[51, reused === read ? PollEvent.readable : PollEvent.writable]])
     })
 
+    // Regression (issue 11): the poll(2) backend kept polling a number closed without a delete, so the file that got
+    // the number next had its events reported under the old key.
+    it("an fd closed without a delete: the next owner of its number never fires the old key", () => {
+      const [read] = fds.pipe()
+      poller.add(read, 60, Interest.readable, LEVEL)
+      // Only the read end is closed: the old pipe stays quiet (its write end is open).
+      fds.close(read)
+      const [reused, writer] = fds.pipe()
+      expect([reused, writer]).toContain(read)
+      // Make the file now behind the number ready: readable data, or a writable pipe end.
+      if (reused === read) fds.write(writer, "new")
+      expect(wait(50)).toEqual([])
+    })
+
     it("keys span the whole range up to MAX_KEY", () => {
       const [read, write] = fds.pipe()
       poller.add(read, 0xfffffffe, Interest.readable, ONESHOT)
@@ -658,4 +672,21 @@ describe("nested", () => {
       "done"
     ])
   }, 90_000)
+})
+
+describe("the built addon", () => {
+  // Regression (issue 11): epoll_pwait2 was glibc's wrapper (GLIBC_2.35), so an addon built here could not be loaded
+  // where glibc is older, although its ENOSYS fallback was written for old kernels. objdump comes with the compiler.
+  it("needs no glibc symbol newer than 2.34 and calls epoll_pwait2 without glibc's wrapper", () => {
+    const result = ChildProcess.spawnSync("objdump", ["-T", addonPath], { encoding: "utf8" })
+    expect(result.status, result.stderr).toBe(0)
+    const imports = result.stdout.split("\n").filter((line) => line.includes("*UND*"))
+    expect(imports.filter((line) => line.includes("epoll_pwait2"))).toEqual([])
+    const versions = imports.flatMap((line) => {
+      const match = /GLIBC_(\d+)\.(\d+)/.exec(line)
+      return match === null ? [] : [Number(match[1]) * 1000 + Number(match[2])]
+    })
+    expect(versions.length).toBeGreaterThan(0)
+    expect(Math.max(...versions)).toBeLessThan(2035)
+  })
 })

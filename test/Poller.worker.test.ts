@@ -153,6 +153,45 @@ describe.each(["epoll", "poll"] as const)("Poller and worker_threads (%s)", (bac
     expect(JSON.parse(result.stdout)).toEqual({ survived: true, terminated: 20 })
   }, 90_000)
 
+  // Regression (issue 11): terminate() of a Worker blocked in wait never resolved, and the process could not exit.
+  it("a Worker blocked in wait ends when terminated; a message to it ends one wait early, not every wait", async () => {
+    const result = await runChild([Path.join(fixtures, "worker-blocked.mjs"), backend], 30_000)
+    expect({ code: result.code, signal: result.signal, timedOut: result.timedOut }, result.stderr).toEqual({
+      code: 0,
+      signal: null,
+      timedOut: false
+    })
+    const report = JSON.parse(result.stdout)
+    expect(report.ended).toBe(true)
+    // The messages ended a wait or two (the first wait may also see what the loop had pending when it began), and
+    // the Worker blocked again: no busy loop.
+    expect(report.early).toBeGreaterThanOrEqual(1)
+    expect(report.early).toBeLessThanOrEqual(2)
+  }, 60_000)
+
+  it("a Worker's end closes the fds it owns (created or adopted), never the ones it handed out", async () => {
+    const link = (fd: number): string | undefined => {
+      try {
+        return Fs.readlinkSync(`/proc/self/fd/${fd}`)
+      } catch {
+        return undefined
+      }
+    }
+    const [adopt, peer] = binding.socketpair()
+    const adopted = link(adopt)
+    const worker = startWorker("worker-owned-fds.mjs", { adopt })
+    const exited = exitOf(worker)
+    const { read, write } = await firstMessage<{ read: number; write: number }>(worker)
+    const pipe = link(write)
+    expect(await exited).toBe(0)
+    // Closed when the worker ended (the number may already name another file); the handed-out end stays open.
+    expect(link(adopt)).not.toBe(adopted)
+    expect(link(read)).not.toBe(pipe)
+    expect(link(write)).toBe(pipe)
+    binding.close(write)
+    binding.close(peer)
+  })
+
   it("notifyToken is false for a closed poller and for a token never issued", () => {
     const poller = new binding.Poller({ backend })
     const token = poller.notifyToken

@@ -833,7 +833,8 @@ describe.each(["epoll", "poll"] as const)("Reactor (%s backend)", (backend) => {
     const pipes = Array.from({ length: 100 }, () => fds.pipe())
     const registrations = pipes.map(([read]) => reactor.register(read, Interest.readable))
     expect(reactor.registrations).toBe(100)
-    expect(fdCount()).toBe(start + 200)
+    // The poll backend polls a duplicate of each registered fd, closed by the deregistration.
+    expect(fdCount()).toBe(start + (backend === "poll" ? 300 : 200))
     for (const registration of registrations) registration.deregister()
     expect(reactor.registrations).toBe(0)
     for (const [read, write] of pipes) {

@@ -16,7 +16,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
-import { binding } from "../src/internal/native.js"
+import { addonPath, binding } from "../src/internal/native.js"
 import * as internal from "../src/internal/signalfd.js"
 import * as Reactor from "../src/Reactor.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
@@ -320,6 +320,41 @@ describe("Signalfd", () => {
     // runs the handler, so the call gives up; the handler stays installed for the carrier still pending there.
     const [deaf] = Array.from(masks()).find(([, mask]) => (mask & bit(SIGRTMAX - 2)) !== 0n)!
     expect(binding.threadSigmask(Number(deaf), "block", [], SIGRTMAX - 2, 20)).toBe(-Os.constants.errno.ETIMEDOUT)
+  })
+
+  // Regression (issue 11): a carrier taken after its request had timed out still applied the request (or the next
+  // request's fields), so a change reported as ETIMEDOUT could happen later after all.
+  it("a request that timed out is never applied by its late carrier", async () => {
+    const carrier = SIGRTMAX - 3
+    const signal = SIGRTMIN + 6
+    // A Worker's thread blocks the carrier itself, so the request cannot be served until it unblocks it.
+    const worker = new Worker(
+      `
+      const { parentPort, workerData } = require("node:worker_threads")
+      const binding = require(workerData.addonPath)
+      const tid = Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop())
+      binding.sigmask("block", [workerData.carrier])
+      parentPort.postMessage(tid)
+      parentPort.once("message", () => {
+        // The pending carrier runs its handler on return from this call.
+        binding.sigmask("unblock", [workerData.carrier])
+        parentPort.postMessage(binding.sigmask("block", []))
+      })
+    `,
+      { eval: true, workerData: { addonPath, carrier } }
+    )
+    try {
+      const next = () => new Promise<unknown>((resolve) => worker.once("message", resolve))
+      const tid = (await next()) as number
+      expect(binding.threadSigmask(tid, "block", [signal], carrier, 50)).toBe(-Os.constants.errno.ETIMEDOUT)
+      const answer = next()
+      worker.postMessage("unblock")
+      const mask = (await answer) as Array<number>
+      expect(mask).not.toContain(signal)
+      expect(mask).not.toContain(carrier)
+    } finally {
+      await worker.terminate()
+    }
   })
 
   it("docs/examples/signalfd.ts runs, prints the signals it got and ends by itself", async () => {

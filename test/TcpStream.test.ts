@@ -3,6 +3,7 @@
  * failures and timeouts, the future face, interruption, and leaks.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -76,6 +77,34 @@ describe("TcpStream", () => {
       yield* server.shutdown("write")
       expect(yield* client.read(buffer)).toBe(0)
       expect(yield* client.read(buffer)).toBe(0)
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
+
+  // Regression (issue 11): a read into a buffer whose ArrayBuffer had been transferred read 0 bytes, which looks like
+  // end of stream; a write of one "sent" nothing.
+  it.live("a detached buffer is an InvalidArgument, also when it is detached while the read waits", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      const detached = () => {
+        const buffer = new Uint8Array(8)
+        structuredClone(buffer.buffer, { transfer: [buffer.buffer] })
+        return buffer
+      }
+      const read = yield* Effect.exit(client.read(detached()))
+      expect(failureReason(read)).toBe("InvalidArgument")
+      expect(Exit.isFailure(read) && Cause.squash(read.cause)).toMatchObject({
+        message: expect.stringMatching(/"buffer" argument must not be detached/)
+      })
+      expect(failureReason(yield* Effect.exit(client.write(detached())))).toBe("InvalidArgument")
+      expect(failureReason(yield* Effect.exit(client.writeAll(detached())))).toBe("InvalidArgument")
+      // Detached while the read waits for data: the retry after the wake-up is refused.
+      const buffer = new Uint8Array(8)
+      const waiting = yield* Effect.fork(Effect.exit(client.read(buffer)))
+      yield* Effect.sleep("20 millis")
+      structuredClone(buffer.buffer, { transfer: [buffer.buffer] })
+      yield* server.writeAll(bytes("late"))
+      expect(failureReason(yield* Fiber.join(waiting))).toBe("InvalidArgument")
+      // The stream still works, and the bytes are still there.
+      expect(yield* readExactly(client, 4)).toBe("late")
     })).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("readChunk: the next bytes as a chunk, empty at end of stream; one Effect per maxBytes, reused", () =>

@@ -54,6 +54,25 @@ describe("UdpSocket", () => {
       expect(b.remoteAddress).toEqual(a.localAddress)
     })).pipe(Effect.provide(ReactorRuntime.layer)))
 
+  // Regression (issue 11): a datagram longer than the buffer arrived cut, reported like a short datagram.
+  it.live("a datagram longer than the buffer is reported truncated; one that fits is not", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const a = yield* UdpSocket.bind()
+      const b = yield* UdpSocket.bind()
+      yield* a.send(bytes("0123456789"), { port: b.localAddress.port })
+      yield* a.send(bytes("0123"), { port: b.localAddress.port })
+      const buffer = new Uint8Array(4)
+      const long = yield* b.receive(buffer)
+      expect({ bytes: long.bytes, truncated: long.truncated, text: Buffer.from(buffer).toString() }).toEqual({
+        bytes: 4,
+        truncated: true,
+        text: "0123"
+      })
+      // The rest of the long datagram is gone: the next receive is the next datagram, whole.
+      const exact = yield* b.receive(buffer)
+      expect({ bytes: exact.bytes, truncated: exact.truncated }).toEqual({ bytes: 4, truncated: false })
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
+
   it.live("bad input and a closed socket are typed errors", () =>
     Effect.scoped(Effect.gen(function*() {
       expect(failureReason(yield* Effect.exit(UdpSocket.bind({ port: 70000 })))).toBe("InvalidArgument")
@@ -104,7 +123,7 @@ describe("UdpSocket example", () => {
       "b got \"one\" (3 bytes) from a",
       "b got \"two\" (3 bytes) from a",
       "a sent 33 bytes; b receives them into a 12-byte buffer:",
-      "b got \"a datagram l\" (12 bytes) from a",
+      "b got \"a datagram l\" (12 bytes, truncated: the rest is lost) from a",
       "done"
     ])
   }, 90_000)

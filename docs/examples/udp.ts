@@ -27,9 +27,11 @@ const program = Effect.gen(function*() {
   const receive = (name: "a" | "b", size = 64) =>
     Effect.gen(function*() {
       const buffer = new Uint8Array(size)
-      const { bytes, from } = yield* sockets[name].receive(buffer)
+      const { bytes, from, truncated } = yield* sockets[name].receive(buffer)
       const text = JSON.stringify(decoder.decode(buffer.subarray(0, bytes)))
-      yield* Console.log(`${name} got ${text} (${bytes} bytes) from ${nameOf(from)}`)
+      // A datagram longer than the buffer is cut, and the rest is lost: `truncated` says so.
+      const cut = truncated ? ", truncated: the rest is lost" : ""
+      yield* Console.log(`${name} got ${text} (${bytes} bytes${cut}) from ${nameOf(from)}`)
       return from
     })
 

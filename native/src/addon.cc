@@ -1,12 +1,14 @@
 // Module init: per-environment data, the environment cleanup hook, and the exports.
 #include <napi.h>
 
+#include <atomic>
 #include <vector>
 
 #include "addon.h"
 #include "backend.h"
 #include "errors.h"
 #include "notifier.h"
+#include "owned_fds.h"
 #include "poller_wrap.h"
 
 namespace reactor {
@@ -35,14 +37,21 @@ void AddonData::MaybeFinishCleanup() {
 namespace {
 
 // When an environment exits (a Worker ends, the main thread tears down), its pollers are closed
-// and their libuv handles closed asynchronously; the hook finishes when the last one is gone.
+// and their libuv handles closed asynchronously; the hook finishes when the last one is gone. The
+// fds it still owns are closed too: what its Effect scopes did not get to release.
 void OnEnvironmentExit(napi_async_cleanup_hook_handle handle, void* arg) {
   AddonData* data = static_cast<AddonData*>(arg);
   data->cleanup = handle;
   data->tearing_down = true;
   std::vector<PollerWrap*> open(data->live.begin(), data->live.end());
   for (PollerWrap* poller : open) poller->Close();
+  CloseEnvironmentFds(data->id);
   data->MaybeFinishCleanup();
+}
+
+uint64_t NextEnvironmentId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1);
 }
 
 Napi::Value NotifyToken(const Napi::CallbackInfo& info) {
@@ -82,7 +91,10 @@ Napi::Object Constants(Napi::Env env) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   AddonData* data = new AddonData();
+  data->id = NextEnvironmentId();
   env.SetInstanceData<AddonData>(data);
+  NAPI_THROW_IF_FAILED(env, napi_get_uv_event_loop(env, &data->loop), exports);
+  data->worker = data->loop != uv_default_loop();
   napi_status status = napi_add_async_cleanup_hook(env, OnEnvironmentExit, data, &data->cleanup);
   NAPI_THROW_IF_FAILED(env, status, exports);
   exports.Set("Poller", PollerWrap::Define(env, data));
@@ -103,6 +115,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace reactor
 
-static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return reactor::Init(env, exports); }
-
-NODE_API_MODULE(effect_reactor, InitModule)
+// The module's entry point runs under Guarded like every other one. node-addon-api's NODE_API_MODULE does not: when
+// Init throws and the error cannot be thrown into JS (a Worker that stops while it loads the addon), its wrapper
+// rethrows a C++ exception out of the callback, and the process aborts.
+NAPI_MODULE_INIT() {
+  return reactor::Guarded(env,
+                          [&]() -> napi_value { return reactor::Init(Napi::Env(env), Napi::Object(env, exports)); });
+}

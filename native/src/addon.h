@@ -4,8 +4,10 @@
 #define REACTOR_ADDON_H_
 
 #include <node_api.h>
+#include <uv.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <unordered_set>
 
 namespace reactor {
@@ -13,6 +15,11 @@ namespace reactor {
 class PollerWrap;
 
 struct AddonData {
+  // Names this environment as the owner of fds (owned_fds.h); never reused, unlike the AddonData's address.
+  uint64_t id = 0;
+  // The environment's libuv loop, and whether it is a Worker's (any loop but the process's default one).
+  uv_loop_t* loop = nullptr;
+  bool worker = false;
   // Open pollers of this environment, closed by the cleanup hook when it exits.
   std::unordered_set<PollerWrap*> live;
   // libuv handles whose uv_close callback has not run yet; teardown waits for them.

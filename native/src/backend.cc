@@ -1,3 +1,6 @@
+#ifdef __linux__
+#include <sys/epoll.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +29,15 @@ bool DrainEventfd(int fd) {
     if (n < 0 && errno == EINTR) continue;
     return had;
   }
+}
+
+void DrainWakeFd(int fd) {
+#ifdef __linux__
+  // Its one edge-triggered entry leaves the ready list once reported (epoll(7)).
+  epoll_event event;
+  while (epoll_wait(fd, &event, 1, 0) < 0 && errno == EINTR) {
+  }
+#endif
 }
 
 }  // namespace reactor

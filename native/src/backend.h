@@ -71,6 +71,11 @@ class Backend {
     return 0;
   }
 
+  // A way out of a blocked Wait that is not a registered source (poller_wrap.cc: a Worker's termination). While
+  // `fd` is set, Wait also returns, with nothing to report, once `fd` is readable, having consumed its readiness with
+  // DrainWakeFd; `fd` stays the caller's. -1 unsets it. 0 or an errno (ELOOP: `fd` leads back to this poller).
+  virtual int SetWakeFd(int fd) = 0;
+
   // Releases every fd the backend owns. Idempotent.
   virtual void Close() = 0;
 };
@@ -84,6 +89,8 @@ std::unique_ptr<Backend> OpenPollBackend(int notify_fd, int* err, const char** s
 int64_t MonotonicNowNs();
 // Reads an eventfd until it is empty; returns true when it held a count.
 bool DrainEventfd(int fd);
+// Consumes the readiness of a wake fd (an epoll instance watching another one edge-triggered, see poller_wrap.cc).
+void DrainWakeFd(int fd);
 
 }  // namespace reactor
 

@@ -2,11 +2,14 @@
 // level-triggered under kNotifyKey and drained when it fires. Timeouts use epoll_pwait2(2)
 // (Linux 5.11) for nanosecond precision, falling back to epoll_wait with the timeout rounded up to
 // whole milliseconds, so a short wait is never turned into a busy zero.
+#include <signal.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <vector>
 
 #include "backend.h"
@@ -15,7 +18,26 @@ namespace reactor {
 
 namespace {
 
+// epoll_pwait2 is called through syscall(2): glibc wraps it only since 2.35, and an addon built where glibc is newer
+// must still load where it is older (the symbol would be unresolved); an old kernel says ENOSYS either way.
+#ifndef SYS_epoll_pwait2
+#define SYS_epoll_pwait2 441  // one number on every architecture (asm-generic/unistd.h), alpha aside
+#endif
+
+// The kernel's struct __kernel_timespec: 64-bit fields whatever the C library's time_t.
+struct KernelTimespec {
+  int64_t tv_sec;
+  long long tv_nsec;  // NOLINT(runtime/int): the kernel's type
+};
+
+int EpollPwait2(int epfd, epoll_event* events, int maxevents, const KernelTimespec* timeout) {
+  // No signal mask: the mask argument is ignored when null, whatever the size given (epoll_pwait2(2)).
+  return static_cast<int>(syscall(SYS_epoll_pwait2, epfd, events, maxevents, timeout, nullptr, _NSIG / 8));
+}
+
 constexpr size_t kMaxBatch = 65536;
+// The data of the wake fd's entry: above every 32-bit key, kNotifyKey included.
+constexpr uint64_t kWakeData = uint64_t{1} << 32;
 
 uint32_t ToEpoll(uint32_t interest, Mode mode) {
   uint32_t events = 0;
@@ -92,6 +114,11 @@ class EpollBackend final : public Backend {
       bool notified = false;
       size_t k = 0;
       for (int i = 0; i < n; i++) {
+        if (events_[i].data.u64 == kWakeData) {
+          DrainWakeFd(wake_fd_);
+          notified = true;
+          continue;
+        }
         uint32_t key = static_cast<uint32_t>(events_[i].data.u64);
         if (key == kNotifyKey) {
           DrainEventfd(notify_fd_);
@@ -111,6 +138,18 @@ class EpollBackend final : public Backend {
 
   int WatchFd() const override { return epfd_; }
 
+  int SetWakeFd(int fd) override {
+    if (wake_fd_ >= 0) epoll_ctl(epfd_, EPOLL_CTL_DEL, wake_fd_, nullptr);
+    wake_fd_ = -1;
+    if (fd < 0) return 0;
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kWakeData;
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &event) != 0) return errno;
+    wake_fd_ = fd;
+    return 0;
+  }
+
   void Close() override {
     if (epfd_ >= 0) close(epfd_);
     epfd_ = -1;
@@ -118,7 +157,8 @@ class EpollBackend final : public Backend {
 
  private:
   int Control(int op, int fd, uint32_t key, uint32_t interest, Mode mode) {
-    // The notify source is ours: a caller naming its fd gets the answer an unknown fd would get.
+    // The notify source is ours: a caller naming its fd gets the answer an unknown fd would get. (The wake fd is
+    // registered only inside a Wait, when no JS runs.)
     if (fd == notify_fd_) return op == EPOLL_CTL_ADD ? EEXIST : ENOENT;
     epoll_event event{};
     event.events = ToEpoll(interest, mode);
@@ -129,12 +169,12 @@ class EpollBackend final : public Backend {
   int WaitOnce(int slots, int64_t remaining_ns, const char** syscall) {
     if (has_pwait2_) {
       *syscall = "epoll_pwait2";
-      timespec ts{};
+      KernelTimespec ts{};
       if (remaining_ns >= 0) {
         ts.tv_sec = remaining_ns / 1000000000;
         ts.tv_nsec = remaining_ns % 1000000000;
       }
-      int n = epoll_pwait2(epfd_, events_.data(), slots, remaining_ns < 0 ? nullptr : &ts, nullptr);
+      int n = EpollPwait2(epfd_, events_.data(), slots, remaining_ns < 0 ? nullptr : &ts);
       if (n >= 0 || errno != ENOSYS) return n;
       has_pwait2_ = false;
     }
@@ -149,6 +189,7 @@ class EpollBackend final : public Backend {
 
   int epfd_;
   int notify_fd_;
+  int wake_fd_ = -1;
   bool has_pwait2_ = true;
   std::vector<epoll_event> events_;
 };

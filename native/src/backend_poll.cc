@@ -1,7 +1,11 @@
 // poll(2) backend, the portable fallback (selectable on Linux so the suite runs on it too).
 //
 // Registrations live in a table; each Wait builds the pollfd array from the armed entries and
-// calls ppoll(2), whose timespec timeout is honoured to the nanosecond. Oneshot entries disarm
+// calls ppoll(2), whose timespec timeout is honoured to the nanosecond. Each entry polls a
+// duplicate of the fd it was given (F_DUPFD_CLOEXEC), not the caller's number: poll(2) knows only
+// numbers, and a number closed without a delete may name another file at once, whose events would
+// then come under this entry's key. Like an epoll registration, the entry follows the open file;
+// unlike one, it keeps the file open until the delete (or the poller's close). Oneshot entries disarm
 // when reported. poll(2) has no edge trigger, so the edge modes are refused (EOPNOTSUPP). A
 // scan cursor rotates through the table so a batch smaller than the ready set drains over
 // successive waits instead of starving the entries at the end.
@@ -20,6 +24,7 @@
 //
 //   thread: snapshot -> ppoll -> (ready) signal, wait for Harvested or a Wait -> snapshot ...
 //                             -> (control) snapshot ...
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -44,8 +49,12 @@ namespace reactor {
 
 namespace {
 
+// Wait's pollfd array starts with the notify eventfd and the wake fd (-1 when unset: poll(2) skips it).
+constexpr size_t kFixed = 2;
+
 struct Entry {
-  int fd;
+  int fd;      // the caller's number: the table's key
+  int polled;  // our duplicate of it, what poll(2) is given
   uint32_t key;
   uint32_t interest;
   Mode mode;
@@ -91,14 +100,21 @@ class PollBackend final : public Backend {
   int Add(int fd, uint32_t key, uint32_t interest, Mode mode) override {
     if (mode == Mode::kEdge || mode == Mode::kEdgeOneshot) return EOPNOTSUPP;
     if (fd == notify_fd_ || fd == ready_fd_ || fd == control_fd_) return EEXIST;
-    // poll(2) accepts any fd number; check it is open so a bad one fails here, as with epoll.
-    if (!IsOpen(fd)) return EBADF;
-    if (!IsPollable(fd)) return EPERM;
+    // A closed fd fails here (EBADF), as with epoll; so does a full fd table (EMFILE).
+    int polled = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (polled < 0) return errno;
+    if (!IsPollable(polled)) {
+      close(polled);
+      return EPERM;
+    }
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (index_.count(fd)) return EEXIST;
+      if (index_.count(fd)) {
+        close(polled);
+        return EEXIST;
+      }
       index_.emplace(fd, entries_.size());
-      entries_.push_back(Entry{fd, key, interest, mode, true});
+      entries_.push_back(Entry{fd, polled, key, interest, mode, true});
     }
     Interrupt();
     return 0;
@@ -110,7 +126,11 @@ class PollBackend final : public Backend {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = index_.find(fd);
       if (it == index_.end()) return ENOENT;
-      entries_[it->second] = Entry{fd, key, interest, mode, true};
+      Entry& e = entries_[it->second];
+      e.key = key;
+      e.interest = interest;
+      e.mode = mode;
+      e.armed = true;
     }
     Interrupt();
     return 0;
@@ -133,7 +153,7 @@ class PollBackend final : public Backend {
     for (;;) {
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        BuildLocked(&fds_);
+        BuildLocked(&fds_, wake_fd_);
       }
       int64_t remaining = forever ? -1 : deadline - MonotonicNowNs();
       if (!forever && remaining < 0) remaining = 0;
@@ -153,6 +173,10 @@ class PollBackend final : public Backend {
           DrainEventfd(notify_fd_);
           notified = true;
         }
+        if (fds_[1].revents) {
+          DrainWakeFd(wake_fd_);
+          notified = true;
+        }
         std::lock_guard<std::mutex> lock(mutex_);
         *count = HarvestLocked(out, capacity);
       }
@@ -168,6 +192,12 @@ class PollBackend final : public Backend {
   }
 
   int WatchFd() const override { return ready_fd_; }
+
+  // Read only by Wait's BuildLocked, on the same thread; the readiness thread never polls it.
+  int SetWakeFd(int fd) override {
+    wake_fd_ = fd;
+    return 0;
+  }
 
   int PollableFd(int* fd) override {
     *fd = ready_fd_;
@@ -197,6 +227,9 @@ class PollBackend final : public Backend {
     if (control_fd_ >= 0) close(control_fd_);
     ready_fd_ = control_fd_ = -1;
     std::lock_guard<std::mutex> lock(mutex_);
+    for (const Entry& e : entries_) {
+      if (e.polled >= 0) close(e.polled);
+    }
     entries_.clear();
     index_.clear();
   }
@@ -270,11 +303,6 @@ class PollBackend final : public Backend {
     return true;
   }
 
-  static bool IsOpen(int fd) {
-    pollfd probe{fd, 0, 0};
-    return poll(&probe, 1, 0) >= 0 && (probe.revents & POLLNVAL) == 0;
-  }
-
   void Interrupt() {
     if (control_fd_ >= 0) Signal(control_fd_);
   }
@@ -284,6 +312,7 @@ class PollBackend final : public Backend {
     if (it == index_.end()) return false;
     size_t slot = it->second;
     index_.erase(it);
+    if (entries_[slot].polled >= 0) close(entries_[slot].polled);
     if (slot != entries_.size() - 1) {
       entries_[slot] = entries_.back();
       index_[entries_[slot].fd] = slot;
@@ -292,30 +321,33 @@ class PollBackend final : public Backend {
     return true;
   }
 
-  // fds[0] is the notify eventfd; fds[1 + i] mirrors entries_[i] (a disarmed entry gets a
-  // negative fd, which poll(2) skips).
-  void BuildLocked(std::vector<pollfd>* fds) {
-    fds->resize(entries_.size() + 1);
+  // fds[0] is the notify eventfd, fds[1] the wake fd; fds[kFixed + i] mirrors entries_[i] (a
+  // disarmed entry gets a negative fd, which poll(2) skips).
+  void BuildLocked(std::vector<pollfd>* fds, int wake_fd) {
+    fds->resize(entries_.size() + kFixed);
     (*fds)[0] = pollfd{notify_fd_, POLLIN, 0};
+    (*fds)[1] = pollfd{wake_fd, POLLIN, 0};
     for (size_t i = 0; i < entries_.size(); i++) {
       const Entry& e = entries_[i];
-      (*fds)[i + 1] = pollfd{e.armed ? e.fd : -1, ToPoll(e.interest), 0};
+      (*fds)[i + kFixed] = pollfd{e.armed ? e.polled : -1, ToPoll(e.interest), 0};
     }
   }
 
   size_t HarvestLocked(uint32_t* out, size_t capacity) {
-    size_t total = fds_.size() - 1;
+    size_t total = fds_.size() - kFixed;
     if (total == 0) return 0;
     if (cursor_ >= total) cursor_ = 0;
     size_t k = 0;
     std::vector<int> gone;
     size_t i = cursor_;
     for (size_t seen = 0; seen < total && k < capacity; seen++, i = (i + 1) % total) {
-      const pollfd& p = fds_[i + 1];
+      const pollfd& p = fds_[i + kFixed];
       if (p.fd < 0 || p.revents == 0) continue;
       if (p.revents & POLLNVAL) {
-        // Closed without a delete: forget it, as epoll forgets a closed file.
-        gone.push_back(p.fd);
+        // Our duplicate was closed behind our back (a caller closing numbers it does not own): nothing is left to
+        // poll under this key, and its number is no longer ours to close.
+        entries_[i].polled = -1;
+        gone.push_back(entries_[i].fd);
         continue;
       }
       Entry& e = entries_[i];
@@ -336,7 +368,7 @@ class PollBackend final : public Backend {
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [this] { return stop_ || !signaled_; });
         if (stop_) return;
-        BuildLocked(&fds);
+        BuildLocked(&fds, -1);
       }
       fds.push_back(pollfd{control_fd_, POLLIN, 0});
       int n = poll(fds.data(), fds.size(), -1);
@@ -359,6 +391,7 @@ class PollBackend final : public Backend {
   int notify_fd_;
   int ready_fd_;
   int control_fd_;
+  int wake_fd_ = -1;
   std::mutex mutex_;  // guards entries_, index_ and the thread's state
   std::condition_variable cv_;
   std::vector<Entry> entries_;

@@ -169,15 +169,25 @@ std::string ArgString(const Napi::CallbackInfo& info, size_t index, const char* 
   return text;
 }
 
-Bytes ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name) {
+Bytes BytesOf(Napi::Env env, napi_value value, const std::string& what, const char* expected) {
   napi_typedarray_type type = napi_int8_array;
   size_t length = 0;
   void* data = nullptr;
-  if (napi_get_typedarray_info(info.Env(), info[index], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+  napi_value buffer = nullptr;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, nullptr) != napi_ok ||
       type != napi_uint8_array) {
-    ThrowTypeError(info.Env(), std::string("The \"") + name + "\" argument must be a Uint8Array");
+    ThrowTypeError(env, what + " must be " + expected);
+  }
+  // A detached array has length 0 (ECMA-262, TypedArray length of a detached buffer), so only those are asked.
+  bool detached = false;
+  if (length == 0 && napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached) {
+    ThrowTypeError(env, what + " must not be detached (its buffer was transferred)");
   }
   return Bytes{static_cast<uint8_t*>(data), length};
+}
+
+Bytes ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  return BytesOf(info.Env(), info[index], std::string("The \"") + name + "\" argument", "a Uint8Array");
 }
 
 }  // namespace reactor

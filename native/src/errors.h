@@ -50,12 +50,15 @@ int64_t ArgInteger(const Napi::CallbackInfo& info, size_t index, const char* nam
 int64_t ArgIntegerOr(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t min, int64_t max,
                      int64_t fallback);
 std::string ArgString(const Napi::CallbackInfo& info, size_t index, const char* name);
-// A Uint8Array (Buffer included): its bytes.
+// A Uint8Array (Buffer included): its bytes. One whose buffer was detached (transferred) is a TypeError, not zero
+// bytes: a read into it would settle as 0, which reads as end of file.
 struct Bytes {
   uint8_t* data;
   size_t length;
 };
 Bytes ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name);
+// The same check of any value; `what` names it in the error ("The \"buffers\" argument" element).
+Bytes BytesOf(Napi::Env env, napi_value value, const std::string& what, const char* expected);
 
 }  // namespace reactor
 

@@ -1,5 +1,6 @@
-// Thin fd syscalls: pipe, eventfd, read, write, close, and the O_NONBLOCK status flag. Creation
-// failures throw an errno error; the rest return the count (or 0) or -errno, so EAGAIN is a value.
+// Thin fd syscalls: pipe, eventfd, read, write, close, the O_NONBLOCK status flag, and the library's
+// ownership of fds (owned_fds.h). Creation failures throw an errno error; the rest return the count
+// (or 0) or -errno, so EAGAIN is a value.
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -7,7 +8,9 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "addon.h"
 #include "errors.h"
+#include "owned_fds.h"
 
 namespace reactor {
 
@@ -16,17 +19,14 @@ namespace {
 Napi::Value Pipe(const Napi::CallbackInfo& info) {
   int fds[2];
   if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) throw ErrnoError(info.Env(), errno, "pipe2");
-  Napi::Array result = Napi::Array::New(info.Env(), 2);
-  result.Set(0u, Napi::Number::New(info.Env(), fds[0]));
-  result.Set(1u, Napi::Number::New(info.Env(), fds[1]));
-  return result;
+  return OwnedFdPair(info.Env(), fds[0], fds[1]);
 }
 
 Napi::Value EventFd(const Napi::CallbackInfo& info) {
   unsigned initval = static_cast<unsigned>(ArgIntegerOr(info, 0, "initval", 0, UINT32_MAX, 0));
   int fd = eventfd(initval, EFD_NONBLOCK | EFD_CLOEXEC);
   if (fd < 0) throw ErrnoError(info.Env(), errno, "eventfd");
-  return Napi::Number::New(info.Env(), fd);
+  return OwnedFdNumber(info.Env(), fd);
 }
 
 Napi::Value Read(const Napi::CallbackInfo& info) {
@@ -52,8 +52,21 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
 Napi::Value Close(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0, "fd");
   // On Linux the fd is released even when close(2) reports EINTR: never retry it (close(2), NOTES).
-  int r = close(fd);
+  int r = CloseOwnedFd(fd);
   return Napi::Number::New(info.Env(), r < 0 && errno != EINTR ? -errno : 0);
+}
+
+// own(fd): the caller hands `fd` over; this environment closes it when it ends, unless it was closed before.
+Napi::Value Own(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0, "fd");
+  if (!OwnFd(info.Env().GetInstanceData<AddonData>()->id, fd)) throw ErrnoError(info.Env(), ENOMEM, "own");
+  return info.Env().Undefined();
+}
+
+// disown(fd): `fd` is handed to the caller; no environment closes it any more.
+Napi::Value Disown(const Napi::CallbackInfo& info) {
+  DisownFd(ArgFd(info, 0, "fd"));
+  return info.Env().Undefined();
 }
 
 // O_NONBLOCK is a status flag of the open file description, not of the fd: every dup'ed or
@@ -85,6 +98,8 @@ void RegisterFdFunctions(Napi::Env env, Napi::Object exports) {
   SetFunction(env, exports, "read", GuardedFunction<Read>);
   SetFunction(env, exports, "write", GuardedFunction<Write>);
   SetFunction(env, exports, "close", GuardedFunction<Close>);
+  SetFunction(env, exports, "own", GuardedFunction<Own>);
+  SetFunction(env, exports, "disown", GuardedFunction<Disown>);
   SetFunction(env, exports, "setNonBlocking", GuardedFunction<SetNonBlocking>);
   SetFunction(env, exports, "isNonBlocking", GuardedFunction<IsNonBlocking>);
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "errors.h"
+#include "owned_fds.h"
 
 namespace reactor {
 
@@ -18,7 +19,7 @@ namespace {
 Napi::Value InotifyInit(const Napi::CallbackInfo& info) {
   int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) throw ErrnoError(info.Env(), errno, "inotify_init1");
-  return Napi::Number::New(info.Env(), fd);
+  return OwnedFdNumber(info.Env(), fd);
 }
 
 // The watch descriptor, or -errno (ENOENT, ENOTDIR with IN_ONLYDIR, EEXIST with IN_MASK_CREATE,

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "errors.h"
+#include "owned_fds.h"
 
 namespace reactor {
 
@@ -28,7 +29,7 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
   pid_t pid = static_cast<pid_t>(ArgInteger(info, 0, "pid", 1, INT32_MAX));
   long fd = syscall(SYS_pidfd_open, pid, kPidfdNonblock);
   if (fd < 0) throw ErrnoError(info.Env(), errno, "pidfd_open");
-  return Napi::Number::New(info.Env(), static_cast<double>(fd));
+  return OwnedFdNumber(info.Env(), static_cast<int>(fd));
 }
 
 // waitid(P_PIDFD, fd, WEXITED | WNOHANG | WNOWAIT): `{ code, status }` (si_code: CLD_EXITED with the

@@ -1,5 +1,10 @@
 #include "poller_wrap.h"
 
+#ifdef __linux__
+#include <sys/epoll.h>
+#endif
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -213,8 +218,14 @@ Napi::Value PollerWrap::Wait(const Napi::CallbackInfo& info) {
   int64_t timeout_ns = TimeoutNs(info, 1);
   size_t count = 0;
   const char* syscall = "wait";
+  // The wake fd is in the poller only for the wait: no JS runs meanwhile, so neither libuv nor a caller can nest
+  // this poller's fd anywhere that would close a loop of epoll instances (which libuv answers with abort()); one
+  // that already does makes SetWakeFd fail with ELOOP, and the wait goes on without it.
+  int wake = timeout_ns != 0 ? LoopWakeFd() : -1;
+  if (wake >= 0 && backend_->SetWakeFd(wake) != 0) wake = -1;
   // No JS runs during the wait, so the array's memory cannot be detached under us.
   int err = backend_->Wait(array.Data(), capacity, timeout_ns, &count, &syscall);
+  if (wake >= 0) backend_->SetWakeFd(-1);
   if (err != 0) throw ErrnoError(env_, err, syscall);
   return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
@@ -237,7 +248,42 @@ void PollerWrap::Close() {
   StopWatch();
   backend_->Close();
   notifier_->Close();
+  if (loop_wake_ >= 0) close(loop_wake_);
+  loop_wake_ = -1;
   registered_.clear();
+}
+
+// A Worker blocked in a wait must still end when it is terminated. worker.terminate() runs, on the parent's thread,
+// Worker::StopThread -> Environment::ExitEnv: isolate->TerminateExecution(), which only stops JS at its next call
+// (never a thread inside epoll_wait), and a uv_async_send to the Worker's loop, which only a running loop would see;
+// the environment's cleanup hooks run after the JS has stopped, so none of them can wake the wait. The uv_async_send
+// is a write to an fd the loop's epoll instance watches, though, and that instance is what uv_backend_fd() hands out
+// for polling a loop from elsewhere (libuv's docs). So a blocking wait in a Worker also waits on an epoll instance of
+// our own that watches the loop's instance edge-triggered, and returns, with nothing to report, at each new loop
+// event; when the event was the termination, V8 stops the JS before it can wait again. Edge-triggered, because in
+// dedicated mode the loop does not run and its fds stay readable: each new event ends one wait, not every wait.
+// Other events (a message posted to the Worker) only end a wait early. Built at the first blocking wait, kept until
+// Close, so an event between two waits is not lost; a wait that fails to build it goes on without (the main thread
+// never needs it: nothing terminates it). The one gap: libuv writes an async handle's wake-up only when the last one
+// was answered, so a termination finds its write already made if something else queued native work on the Worker's
+// environment (an inspector session, a heap snapshot) while the loop was not running; nothing in this library does.
+int PollerWrap::LoopWakeFd() {
+#ifdef __linux__
+  if (loop_wake_ >= 0 || loop_wake_tried_ || !data_->worker) return loop_wake_;
+  loop_wake_tried_ = true;
+  int loop_fd = uv_backend_fd(data_->loop);
+  if (loop_fd < 0) return -1;
+  int fd = epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) return -1;
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLET;
+  if (epoll_ctl(fd, EPOLL_CTL_ADD, loop_fd, &event) != 0) {
+    close(fd);
+    return -1;
+  }
+  loop_wake_ = fd;
+#endif
+  return loop_wake_;
 }
 
 Napi::Value PollerWrap::Watch(const Napi::CallbackInfo& info) {

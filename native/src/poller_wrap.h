@@ -58,6 +58,7 @@ class PollerWrap {
 
   void CheckOpen(const char* method) const;
   void Control(const Napi::CallbackInfo& info, bool add);
+  int LoopWakeFd();
   void StopWatch();
   void UpdateRef();
 
@@ -69,6 +70,9 @@ class PollerWrap {
   WatchState* watch_ = nullptr;
   // fds added and not yet deleted: while any is, a referenced watch keeps the loop alive.
   std::unordered_set<int> registered_;
+  // What ends a blocking wait in a Worker that is terminated (LoopWakeFd); -1 until the first such wait.
+  int loop_wake_ = -1;
+  bool loop_wake_tried_ = false;
   bool refed_ = true;
   bool closed_ = false;
 };

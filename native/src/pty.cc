@@ -16,6 +16,7 @@
 #include <string>
 
 #include "errors.h"
+#include "owned_fds.h"
 
 namespace reactor {
 
@@ -55,10 +56,7 @@ Napi::Value OpenPty(const Napi::CallbackInfo& info) {
     close(controller);
     throw ErrnoError(env, err, failed);
   }
-  Napi::Array result = Napi::Array::New(env, 2);
-  result.Set(0u, Napi::Number::New(env, controller));
-  result.Set(1u, Napi::Number::New(env, terminal));
-  return result;
+  return OwnedFdPair(env, controller, terminal);
 }
 
 Napi::Value PtsName(const Napi::CallbackInfo& info) {

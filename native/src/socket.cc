@@ -13,7 +13,9 @@
 #include <cstring>
 #include <vector>
 
+#include "addon.h"
 #include "errors.h"
+#include "owned_fds.h"
 
 namespace reactor {
 
@@ -111,7 +113,7 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
   int domain = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNIX;
   int fd = socket(domain, (type == "stream" ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) throw ErrnoError(info.Env(), errno, "socket");
-  return Napi::Number::New(info.Env(), fd);
+  return OwnedFdNumber(info.Env(), fd);
 }
 
 Napi::Value SocketPair(const Napi::CallbackInfo& info) {
@@ -119,10 +121,7 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info) {
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
     throw ErrnoError(info.Env(), errno, "socketpair");
   }
-  Napi::Array result = Napi::Array::New(info.Env(), 2);
-  result.Set(0u, Napi::Number::New(info.Env(), fds[0]));
-  result.Set(1u, Napi::Number::New(info.Env(), fds[1]));
-  return result;
+  return OwnedFdPair(info.Env(), fds[0], fds[1]);
 }
 
 // bind(fd, host, port) / bind(fd, path); connect likewise. An address that does not parse is -EINVAL.
@@ -145,6 +144,7 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
 
 // Accepts until EAGAIN (or until `out` is full) in one call: many connections arriving together
 // cost one crossing. Returns how many fds it wrote to `out`, or -errno when the first accept fails.
+// Each accepted fd is owned by this environment (owned_fds.h) as soon as it exists.
 Napi::Value AcceptMany(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0, "fd");
   Napi::Value value = info[1];
@@ -152,9 +152,15 @@ Napi::Value AcceptMany(const Napi::CallbackInfo& info) {
     ThrowTypeError(info.Env(), "The \"out\" argument must be an Int32Array");
   }
   Napi::Int32Array out = value.As<Napi::Int32Array>();
+  uint64_t owner = info.Env().GetInstanceData<AddonData>()->id;
   size_t count = 0;
   while (count < out.ElementLength()) {
     int client = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (client >= 0 && !OwnFd(owner, client)) {
+      close(client);
+      client = -1;
+      errno = ENOMEM;
+    }
     if (client >= 0) {
       out[count++] = client;
       continue;
@@ -205,19 +211,20 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
 
 // writev(fd, buffers): one gathered send of up to 64 Uint8Arrays, with MSG_NOSIGNAL.
 Napi::Value SendMany(const Napi::CallbackInfo& info) {
+  const char* kNotBuffers = "The \"buffers\" argument";
   int fd = ArgFd(info, 0, "fd");
-  if (!info[1].IsArray()) ThrowTypeError(info.Env(), "The \"buffers\" argument must be an array of Uint8Arrays");
+  if (!info[1].IsArray()) ThrowTypeError(info.Env(), std::string(kNotBuffers) + " must be an array of Uint8Arrays");
   Napi::Array buffers = info[1].As<Napi::Array>();
   uint32_t count = buffers.Length();
-  if (count > kMaxIov) ThrowRangeError(info.Env(), "The \"buffers\" argument must hold at most 64 buffers");
+  if (count > kMaxIov) ThrowRangeError(info.Env(), std::string(kNotBuffers) + " must hold at most 64 buffers");
+  // Every element is read before any pointer is taken: reading one can run JS (a getter on the array) that detaches
+  // an element read before, and frees its memory under the pointer.
+  std::vector<napi_value> items(count);
+  for (uint32_t i = 0; i < count; i++) items[i] = buffers.Get(i);
   std::vector<iovec> iov(count);
   for (uint32_t i = 0; i < count; i++) {
-    Napi::Value item = buffers.Get(i);
-    if (!item.IsTypedArray() || item.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-      ThrowTypeError(info.Env(), "The \"buffers\" argument must be an array of Uint8Arrays");
-    }
-    Napi::Uint8Array array = item.As<Napi::Uint8Array>();
-    iov[i] = iovec{array.Data(), array.ElementLength()};
+    Bytes bytes = BytesOf(info.Env(), items[i], kNotBuffers, "an array of Uint8Arrays");
+    iov[i] = iovec{bytes.data, bytes.length};
   }
   msghdr message{};
   message.msg_iov = iov.data();
@@ -243,20 +250,27 @@ Napi::Value SendTo(const Napi::CallbackInfo& info) {
   return Result(info, n);
 }
 
-// recvFrom(fd, buffer) -> { bytes, from } or -errno.
+// recvFrom(fd, buffer) -> { bytes, from, truncated } or -errno. recvmsg(2), so that a datagram longer than the
+// buffer is told apart from a short one: the kernel drops the rest and sets MSG_TRUNC in msg_flags.
 Napi::Value RecvFrom(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0, "fd");
   Bytes bytes = ArgBytes(info, 1, "buffer");
   sockaddr_storage address{};
-  socklen_t length = sizeof address;
+  iovec iov{bytes.data, bytes.length};
+  msghdr message{};
+  message.msg_name = &address;
+  message.msg_namelen = sizeof address;
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
   ssize_t n;
   do {
-    n = recvfrom(fd, bytes.data, bytes.length, 0, reinterpret_cast<sockaddr*>(&address), &length);
+    n = recvmsg(fd, &message, 0);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return Napi::Number::New(info.Env(), -errno);
   Napi::Object result = Napi::Object::New(info.Env());
   result.Set("bytes", Napi::Number::New(info.Env(), static_cast<double>(n)));
-  result.Set("from", AddressObject(info.Env(), address, length));
+  result.Set("from", AddressObject(info.Env(), address, message.msg_namelen));
+  result.Set("truncated", Napi::Boolean::New(info.Env(), (message.msg_flags & MSG_TRUNC) != 0));
   return result;
 }
 

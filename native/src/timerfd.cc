@@ -9,6 +9,7 @@
 #include <string>
 
 #include "errors.h"
+#include "owned_fds.h"
 
 namespace reactor {
 
@@ -32,7 +33,7 @@ Napi::Value TimerfdCreate(const Napi::CallbackInfo& info) {
   }
   int fd = timerfd_create(id, TFD_NONBLOCK | TFD_CLOEXEC);
   if (fd < 0) throw ErrnoError(info.Env(), errno, "timerfd_create");
-  return Napi::Number::New(info.Env(), fd);
+  return OwnedFdNumber(info.Env(), fd);
 }
 
 timespec ArgTimespec(const Napi::CallbackInfo& info, size_t index, const char* seconds, const char* nanos) {

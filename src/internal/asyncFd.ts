@@ -15,7 +15,7 @@ import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import { EAGAIN, EPIPE, Source } from "./source.js"
-import { attemptSync, registerFd } from "./stream.js"
+import { attemptSync, ownFd, registerFd } from "./stream.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as reactorRuntime from "./reactorRuntime.js"
 import { show } from "./show.js"
@@ -150,6 +150,7 @@ const make = (owned: boolean) =>
         let restore: (() => void) | undefined
         let registration: Reactor.Registration
         try {
+          if (owned) ownFd(fd, "register")
           restore = nonBlocking === "set" ? setNonBlocking(fd) : undefined
           registration = registerFd(io, fd, wanted, false, "register")
         } catch (error) {

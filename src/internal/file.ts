@@ -82,6 +82,8 @@ const PROBE = 64 * 1024
 
 // The result of an operation that the file's end cut short (the reactor closed): it fails with Closed.
 const ABANDONED = Number.NEGATIVE_INFINITY
+// A read whose buffer the caller detached (transferred) before its bytes could be copied in.
+const DETACHED = Number.MIN_SAFE_INTEGER
 
 const OPENING = 0
 const OPEN = 1
@@ -205,7 +207,15 @@ export class File implements Api.File {
     } else if (operation.cancelled) {
       binding.fileTake(this.handle, id)
     } else {
-      const copied = binding.fileTake(this.handle, id, operation.target, operation.offset)
+      let copied: number
+      try {
+        copied = binding.fileTake(this.handle, id, operation.target, operation.offset)
+      } catch (error) {
+        // Only the boundary's rejection of a detached buffer is expected; the bytes are dropped with the block.
+        if (ioError.classify(error, "read") === undefined) throw error
+        binding.fileTake(this.handle, id)
+        return this.settle(operation, DETACHED)
+      }
       this.settle(operation, operation.counts ? copied : result)
     }
   }
@@ -520,6 +530,8 @@ const noop = (): void => {}
 const succeedWith = <A>(syscall: string, f: (result: number) => A) => (result: number): Exit.Exit<A, IoError> =>
   result === ABANDONED
     ? Exit.fail(closedError(syscall))
+    : result === DETACHED
+    ? Exit.fail(ioError.invalidArgument(syscall, "buffer was detached (its ArrayBuffer transferred) before the read"))
     : result < 0
     ? Exit.fail(ioError.fromErrno(result, syscall))
     : Exit.succeed(f(result))

@@ -166,7 +166,18 @@ export interface NativeBinding {
    * "dgram"; throws an errno error.
    */
   socket(family: 1 | 4 | 6, type: "stream" | "dgram"): number
+  /**
+   * close(2), 0 or -errno. The fd leaves the environment's owned set first (see `own`), so the set never names a
+   * number another file may hold.
+   */
   close(fd: number): number
+  /**
+   * Takes `fd` over: this thread's environment closes it when it ends, unless it was closed (through `close`) before.
+   * Every fd the addon creates is owned so from the start. Throws ENOMEM (an errno error).
+   */
+  own(fd: number): void
+  /** Hands `fd` to the caller: no environment closes it any more. */
+  disown(fd: number): void
   read(fd: number, buffer: Uint8Array): number
   write(fd: number, buffer: Uint8Array): number
   /** `bind(fd, host, port)` for IPv4/IPv6 (numeric hosts only), `bind(fd, path)` for Unix; -EINVAL for a bad address. */
@@ -191,7 +202,14 @@ export interface NativeBinding {
   /** sendmsg(2) of up to 64 buffers at once, with MSG_NOSIGNAL. */
   sendMany(fd: number, buffers: ReadonlyArray<Uint8Array>): number
   sendTo(fd: number, buffer: Uint8Array, host: string, port?: number): number
-  recvFrom(fd: number, buffer: Uint8Array): { readonly bytes: number; readonly from: NativeAddress | number } | number
+  /**
+   * recvmsg(2) of one datagram: the bytes written to `buffer`, the sender, and whether the datagram was longer than
+   * `buffer` (MSG_TRUNC: the rest is gone); or -errno.
+   */
+  recvFrom(
+    fd: number,
+    buffer: Uint8Array
+  ): { readonly bytes: number; readonly from: NativeAddress | number; readonly truncated: boolean } | number
   shutdown(fd: number, how: number): number
   setsockopt(fd: number, level: number, name: number, value: number): number
   /** getsockname(2) as an address, or -errno. */
@@ -263,8 +281,9 @@ export interface NativeBinding {
   /**
    * `sigmask` as if called by thread `tid` of this process, carried to it by the real-time signal `carrier` (which the
    * thread must not block): the thread's previous mask, or -errno: ESRCH (no such thread here), EBUSY (the carrier
-   * has a handler that is not the addon's), ETIMEDOUT (not served within `timeoutMs`, at most 60000). Returns once
-   * the thread has left the carrier's handler: the new mask is in force and /proc shows it.
+   * has a handler that is not the addon's), ETIMEDOUT (not served within `timeoutMs`, at most 60000; the change is
+   * then never made, even when the carrier is taken later). Returns once the thread has left the carrier's handler:
+   * the new mask is in force and /proc shows it.
    */
   threadSigmask(
     tid: number,
@@ -334,10 +353,14 @@ interface NodeGypBuild {
   resolve(dir: string): string
 }
 
+/**
+ * Loads `EFFECT_REACTOR_ADDON` when set (the sanitizer build of `npm run test:asan`, or a build kept elsewhere), else
+ * what node-gyp-build finds in `native/`: a compiled `build/Release` first, then the prebuilt binary for this platform.
+ */
 const load = (): { readonly path: string; readonly binding: NativeBinding } => {
-  let path: string | undefined
+  let path: string | undefined = process.env.EFFECT_REACTOR_ADDON || undefined
   try {
-    path = (require("node-gyp-build") as NodeGypBuild).resolve(nativeDir)
+    path ??= (require("node-gyp-build") as NodeGypBuild).resolve(nativeDir)
     return { path, binding: require(path) as NativeBinding }
   } catch (cause) {
     const found = path === undefined

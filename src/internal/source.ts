@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Os from "node:os"
-import type { IoError } from "../IoError.js"
+import { IoError } from "../IoError.js"
 import type * as Api from "../Reactor.js"
 import type { Direction } from "../Reactor.js"
 import type { Waker } from "../Waker.js"
@@ -240,7 +240,13 @@ export class Source {
     const direction = op.direction
     // Byte streams (requested > 0) look at the cached readiness first; datagrams and arbitrary fds always try first.
     if (op.requested > 0 && !this.mayProgress(direction)) return this.waitFor(op)
-    const n = op.attempt()
+    let n: number
+    try {
+      n = op.attempt()
+    } catch (error) {
+      // The boundary rejected an argument (a buffer detached while the operation waited): a typed failure.
+      return ioError.failThrown(error instanceof IoError ? error : ioError.fromThrown(error, op.syscall))
+    }
     if (n >= 0) {
       this.transferred(direction, n, op.requested)
       return Effect.succeed(op.value(n))

@@ -70,6 +70,20 @@ export const registerFd = (
   }
 }
 
+/**
+ * Takes `fd` over from the caller: the addon closes it when this thread's environment ends, if nothing closed it
+ * before (a Worker terminated with it open). Throws an `IoError` (ENOMEM).
+ *
+ * @internal
+ */
+export const ownFd = (fd: number, syscall: string): void => {
+  try {
+    binding.own(fd)
+  } catch (error) {
+    throw ioError.fromThrown(error, syscall)
+  }
+}
+
 /** `binding.socket`, as an `IoError` when it throws (EMFILE, EAFNOSUPPORT). @internal */
 export const openSocket = (family: Family, type: "stream" | "dgram"): number => {
   try {
@@ -189,7 +203,13 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     return Effect.suspend(() => {
       if (this.source.closed) return Effect.fail(ioError.closed("send"))
       // The common case: the whole buffer fits in the send buffer, in one syscall, without suspending.
-      const n = binding.send(this.source.fd, bytes, 0, bytes.length)
+      let n: number
+      try {
+        n = binding.send(this.source.fd, bytes, 0, bytes.length)
+      } catch (error) {
+        // A detached buffer, rejected by the boundary.
+        return ioError.failThrown(ioError.fromThrown(error, "send"))
+      }
       if (n === bytes.length) return Effect.void
       if (n < 0 && n !== -EAGAIN) return Effect.fail(ioError.fromErrno(n, "send"))
       return this.writeRest(bytes, Math.max(n, 0))
@@ -465,7 +485,15 @@ export const unsafeFromFd = (io: Reactor.Reactor, fd: number, options?: TcpStrea
     if (result < 0) throw ioError.fromErrno(result, "setsockopt")
   }
   // The fd is the caller's until it is registered; from then on the socket owns (and closes) it.
-  return new StreamSocket(new Source(fd, registerFd(io, fd, readWrite, false, "fromFd"), true), family)
+  ownFd(fd, "fromFd")
+  let registration: Reactor.Registration
+  try {
+    registration = registerFd(io, fd, readWrite, false, "fromFd")
+  } catch (error) {
+    binding.disown(fd)
+    throw error
+  }
+  return new StreamSocket(new Source(fd, registration, true), family)
 }
 
 /** @internal */
@@ -561,6 +589,8 @@ export class Listener<Address extends SocketAddress = SocketAddress> implements 
     const n = this.acceptBatch(out)
     if (n >= 0) {
       this.backoff.succeeded()
+      // The raw fds are the caller's: the addon must not close them when this thread ends (owned_fds.h).
+      for (let i = 0; i < n; i++) binding.disown(out[i]!)
       return n
     }
     if (!isResourceFailure(n)) return this.source.pollIo("readable", waker, n, -EINVAL)

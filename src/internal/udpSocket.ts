@@ -85,14 +85,16 @@ export class UdpSocket implements Api.UdpSocket {
     }
     const fd = this.source.fd
     let from: Inet = this.inetOf(-1) // the unspecified address, until recvfrom names the sender
+    let truncated = false
     return Effect.map(
       this.source.io("readable", () => {
         const result = binding.recvFrom(fd, buffer)
         if (typeof result === "number") return result
         if (typeof result.from !== "number") from = this.inetOf(result.from)
+        truncated = result.truncated
         return result.bytes
       }, "recvfrom", -EINVAL, 0),
-      (bytes) => ({ bytes, from })
+      (bytes) => ({ bytes, from, truncated })
     )
   }
 
