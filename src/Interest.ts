@@ -11,6 +11,9 @@ import * as internal from "./internal/interest.js"
 /**
  * A set of readiness directions to wait for.
  *
+ * Its own brand because the names repeat elsewhere with other values: `priority` is 4 here, 16 in the poller's
+ * `PollEvent.Flags` and 32 in the reactor's `Reactor.Ready`; one passed where another is expected does not type-check.
+ *
  * @example
  * ```ts
  * import { Interest } from "effect-reactor"

@@ -7,9 +7,35 @@
  * A hangup or an error is reported whatever the interest was; a reader should treat either as "ready" (the next
  * syscall says what happened) rather than as a reason to stop listening.
  *
+ * The flags are a branded bit set of their own, `Flags`: the reactor's readiness bits (`Reactor.Ready`) and
+ * `Interest` use some of the same names for other values, so one passed where another is expected does not
+ * type-check.
+ *
  * @since 0.1.0
  */
+import type * as Brand from "effect/Brand"
 import * as internal from "./internal/pollEvent.js"
+
+/**
+ * The readiness flags of one event of a wait batch: a bit set of `readable`, `writable`, `hangup`, `error` and
+ * `priority` (a plain number at run time, as the native wait writes it). `forEach` hands each event's flags over as
+ * `Flags`.
+ *
+ * Its own brand because the names repeat elsewhere with other values: `priority` is 16 here, 4 in `Interest` and 32
+ * in the reactor's `Reactor.Ready`.
+ *
+ * @example
+ * ```ts
+ * import { PollEvent } from "effect-reactor"
+ *
+ * const describe = (flags: PollEvent.Flags): string =>
+ *   PollEvent.isHangup(flags) ? "peer gone" : PollEvent.isReadable(flags) ? "read now" : PollEvent.format(flags)
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Flags = number & Brand.Brand<"effect-reactor/PollEvent.Flags">
 
 /**
  * The fd is readable (`EPOLLIN` / `POLLIN`): flag 1.
@@ -24,7 +50,7 @@ import * as internal from "./internal/pollEvent.js"
  * @since 0.1.0
  * @category constants
  */
-export const readable: number = internal.READABLE
+export const readable: Flags = internal.READABLE
 
 /**
  * The fd is writable (`EPOLLOUT` / `POLLOUT`): flag 2.
@@ -39,7 +65,7 @@ export const readable: number = internal.READABLE
  * @since 0.1.0
  * @category constants
  */
-export const writable: number = internal.WRITABLE
+export const writable: Flags = internal.WRITABLE
 
 /**
  * The peer hung up (`EPOLLHUP` / `EPOLLRDHUP` / `POLLHUP`): flag 4.
@@ -48,13 +74,15 @@ export const writable: number = internal.WRITABLE
  * ```ts
  * import { PollEvent } from "effect-reactor"
  *
- * console.log(PollEvent.format(PollEvent.readable | PollEvent.hangup)) // "readable|hangup"
+ * // A batch as the native wait writes it: key 7, readable and hung up.
+ * const events = Uint32Array.of(7, PollEvent.readable | PollEvent.hangup)
+ * PollEvent.forEach(events, 1, (_key, flags) => console.log(PollEvent.isHangup(flags))) // true
  * ```
  *
  * @since 0.1.0
  * @category constants
  */
-export const hangup: number = internal.HANGUP
+export const hangup: Flags = internal.HANGUP
 
 /**
  * An error is pending on the fd (`EPOLLERR` / `POLLERR`): flag 8.
@@ -69,7 +97,7 @@ export const hangup: number = internal.HANGUP
  * @since 0.1.0
  * @category constants
  */
-export const error: number = internal.ERROR
+export const error: Flags = internal.ERROR
 
 /**
  * Priority data is available (`EPOLLPRI` / `POLLPRI`): flag 16.
@@ -84,7 +112,7 @@ export const error: number = internal.ERROR
  * @since 0.1.0
  * @category constants
  */
-export const priority: number = internal.PRIORITY
+export const priority: Flags = internal.PRIORITY
 
 /**
  * Whether the flags say readable.
@@ -93,13 +121,14 @@ export const priority: number = internal.PRIORITY
  * ```ts
  * import { PollEvent } from "effect-reactor"
  *
- * console.log(PollEvent.isReadable(1 | 4)) // true
+ * const events = Uint32Array.of(7, PollEvent.readable | PollEvent.hangup)
+ * PollEvent.forEach(events, 1, (_key, flags) => console.log(PollEvent.isReadable(flags))) // true
  * ```
  *
  * @since 0.1.0
  * @category guards
  */
-export const isReadable: (flags: number) => boolean = internal.isReadable
+export const isReadable: (flags: Flags) => boolean = internal.isReadable
 
 /**
  * Whether the flags say writable.
@@ -108,13 +137,13 @@ export const isReadable: (flags: number) => boolean = internal.isReadable
  * ```ts
  * import { PollEvent } from "effect-reactor"
  *
- * console.log(PollEvent.isWritable(1)) // false
+ * console.log(PollEvent.isWritable(PollEvent.readable)) // false
  * ```
  *
  * @since 0.1.0
  * @category guards
  */
-export const isWritable: (flags: number) => boolean = internal.isWritable
+export const isWritable: (flags: Flags) => boolean = internal.isWritable
 
 /**
  * Whether the flags say the peer hung up.
@@ -123,13 +152,13 @@ export const isWritable: (flags: number) => boolean = internal.isWritable
  * ```ts
  * import { PollEvent } from "effect-reactor"
  *
- * console.log(PollEvent.isHangup(4)) // true
+ * console.log(PollEvent.isHangup(PollEvent.hangup)) // true
  * ```
  *
  * @since 0.1.0
  * @category guards
  */
-export const isHangup: (flags: number) => boolean = internal.isHangup
+export const isHangup: (flags: Flags) => boolean = internal.isHangup
 
 /**
  * Whether the flags say an error is pending.
@@ -138,13 +167,13 @@ export const isHangup: (flags: number) => boolean = internal.isHangup
  * ```ts
  * import { PollEvent } from "effect-reactor"
  *
- * console.log(PollEvent.isError(8)) // true
+ * console.log(PollEvent.isError(PollEvent.hangup)) // false
  * ```
  *
  * @since 0.1.0
  * @category guards
  */
-export const isError: (flags: number) => boolean = internal.isError
+export const isError: (flags: Flags) => boolean = internal.isError
 
 /**
  * Whether the flags say priority data is available.
@@ -153,13 +182,13 @@ export const isError: (flags: number) => boolean = internal.isError
  * ```ts
  * import { PollEvent } from "effect-reactor"
  *
- * console.log(PollEvent.isPriority(16)) // true
+ * console.log(PollEvent.isPriority(PollEvent.readable)) // false
  * ```
  *
  * @since 0.1.0
  * @category guards
  */
-export const isPriority: (flags: number) => boolean = internal.isPriority
+export const isPriority: (flags: Flags) => boolean = internal.isPriority
 
 /**
  * The flags as `|`-separated names in bit order ("readable|hangup"); `"none"` for 0. Bits this version does not
@@ -169,17 +198,21 @@ export const isPriority: (flags: number) => boolean = internal.isPriority
  * ```ts
  * import { PollEvent } from "effect-reactor"
  *
- * console.log(PollEvent.format(PollEvent.readable | PollEvent.hangup)) // "readable|hangup"
+ * // Two events as the native wait writes them; the second has a bit this version does not know.
+ * const events = Uint32Array.of(7, PollEvent.readable | PollEvent.hangup, 9, 0x20)
+ * PollEvent.forEach(events, 2, (_key, flags) => console.log(PollEvent.format(flags)))
+ * // "readable|hangup"
+ * // "0x20"
  * ```
  *
  * @since 0.1.0
  * @category formatting
  */
-export const format: (flags: number) => string = internal.format
+export const format: (flags: Flags) => string = internal.format
 
 /**
- * Calls `f(key, flags)` for each of the first `count` pairs of a batch, in order. A `count` beyond the batch's
- * capacity stops at the capacity.
+ * Calls `f(key, flags)` for each of the first `count` pairs of a batch, in order, with the flags as `Flags`. A
+ * `count` beyond the batch's capacity stops at the capacity.
  *
  * @example
  * ```ts
@@ -195,7 +228,7 @@ export const format: (flags: number) => string = internal.format
  * @since 0.1.0
  * @category iterating
  */
-export const forEach: (events: Uint32Array, count: number, f: (key: number, flags: number) => void) => void =
+export const forEach: (events: Uint32Array, count: number, f: (key: number, flags: Flags) => void) => void =
   internal.forEach
 
 /**

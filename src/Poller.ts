@@ -164,8 +164,8 @@ export interface PollerHandle {
   /** The token behind `Poller.notifier`, usable from any thread; never reused. */
   readonly notifyToken: number
   readonly fd: number
-  add(fd: number, key: number, interest: number, mode: number): void
-  modify(fd: number, key: number, interest: number, mode: number): void
+  add(fd: number, key: number, interest: Interest, mode: number): void
+  modify(fd: number, key: number, interest: Interest, mode: number): void
   delete(fd: number): void
   wait(events: Uint32Array, timeoutMs: number): number
   notify(): void

@@ -12,6 +12,7 @@
  *
  * @since 0.1.0
  */
+import type * as Brand from "effect/Brand"
 import type * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
@@ -69,9 +70,28 @@ export type TypeId = typeof TypeId
 export type Direction = "readable" | "writable" | "priority"
 
 /**
- * What a `Ready` poll of a direction carries: the readiness bits that concern the direction (`ready`, see the
- * constants `readable` ... `closed`) and the registration's `tick` when they were read. Hand it back to
- * `clearReadiness` after a syscall says EAGAIN.
+ * Readiness bits, as the reactor caches them per registration (tokio's `Ready`): a bit set of the constants
+ * `readable`, `writable`, `readClosed`, `writeClosed`, `error`, `priority` and `closed` (a plain number at run time).
+ *
+ * Its own brand because the names repeat elsewhere with other values: `priority` is 32 here, 16 in the poller's
+ * `PollEvent.Flags` and 4 in `Interest`; one passed where another is expected does not type-check.
+ *
+ * @example
+ * ```ts
+ * import { Reactor } from "effect-reactor"
+ *
+ * const mayRead = (ready: Reactor.Ready): boolean => (ready & (Reactor.readable | Reactor.readClosed)) !== 0
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Ready = number & Brand.Brand<"effect-reactor/Reactor.Ready">
+
+/**
+ * What a direction's poll carries when it is `Poll.Ready`: the readiness bits that concern the direction (`ready`, a
+ * `Ready` of the constants `readable` ... `closed`) and the registration's `tick` when they were read. Hand it back
+ * to `clearReadiness` after a syscall says EAGAIN.
  *
  * @example
  * ```ts
@@ -86,7 +106,7 @@ export type Direction = "readable" | "writable" | "priority"
  */
 export interface Readiness {
   readonly tick: number
-  readonly ready: number
+  readonly ready: Ready
 }
 
 /**
@@ -138,7 +158,7 @@ export interface Registration {
   /** How many events (and the deregistration) this registration has seen. */
   readonly tick: number
   /** The cached readiness bits. */
-  readonly ready: number
+  readonly ready: Ready
   /** Whether it was deregistered (by `deregister`, the reactor's `close`, or a poller that forgot the fd). */
   readonly closed: boolean
   pollReady(direction: Direction, waker: Waker): Poll<Readiness>
@@ -235,7 +255,7 @@ export interface Options {
  * @since 0.1.0
  * @category constants
  */
-export const readable: number = internal.READABLE
+export const readable: Ready = internal.READABLE
 
 /**
  * Readiness bit: the fd can be written (part of `"writable"` readiness).
@@ -250,7 +270,7 @@ export const readable: number = internal.READABLE
  * @since 0.1.0
  * @category constants
  */
-export const writable: number = internal.WRITABLE
+export const writable: Ready = internal.WRITABLE
 
 /**
  * Readiness bit: the read side is closed (a hang-up; part of `"readable"` and `"priority"` readiness). Final: never
@@ -266,7 +286,7 @@ export const writable: number = internal.WRITABLE
  * @since 0.1.0
  * @category constants
  */
-export const readClosed: number = internal.READ_CLOSED
+export const readClosed: Ready = internal.READ_CLOSED
 
 /**
  * Readiness bit: the write side is closed (a full hang-up; part of `"writable"` readiness). Final: never cleared.
@@ -281,7 +301,7 @@ export const readClosed: number = internal.READ_CLOSED
  * @since 0.1.0
  * @category constants
  */
-export const writeClosed: number = internal.WRITE_CLOSED
+export const writeClosed: Ready = internal.WRITE_CLOSED
 
 /**
  * Readiness bit: an error is pending on the fd; it concerns every direction.
@@ -296,7 +316,7 @@ export const writeClosed: number = internal.WRITE_CLOSED
  * @since 0.1.0
  * @category constants
  */
-export const error: number = internal.ERROR
+export const error: Ready = internal.ERROR
 
 /**
  * Readiness bit: priority data is available (part of `"priority"` readiness).
@@ -311,7 +331,7 @@ export const error: number = internal.ERROR
  * @since 0.1.0
  * @category constants
  */
-export const priority: number = internal.PRIORITY
+export const priority: Ready = internal.PRIORITY
 
 /**
  * Readiness bit: the registration was deregistered; it concerns every direction and is final.
@@ -326,7 +346,7 @@ export const priority: number = internal.PRIORITY
  * @since 0.1.0
  * @category constants
  */
-export const closed: number = internal.CLOSED
+export const closed: Ready = internal.CLOSED
 
 /**
  * Whether the readiness says readable.
@@ -365,7 +385,7 @@ export const isWritable: (self: Readiness) => boolean = internal.isWritable
  * ```ts
  * import { Reactor } from "effect-reactor"
  *
- * console.log(Reactor.isReadClosed({ tick: 1, ready: Reactor.readable | Reactor.readClosed })) // true
+ * console.log(Reactor.isReadClosed({ tick: 1, ready: Reactor.writeClosed })) // false
  * ```
  *
  * @since 0.1.0
@@ -395,7 +415,7 @@ export const isWriteClosed: (self: Readiness) => boolean = internal.isWriteClose
  * ```ts
  * import { Reactor } from "effect-reactor"
  *
- * console.log(Reactor.isError({ tick: 1, ready: Reactor.error | Reactor.readable })) // true
+ * console.log(Reactor.isError({ tick: 1, ready: Reactor.readable })) // false
  * ```
  *
  * @since 0.1.0

@@ -2,6 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { pipe } from "effect"
 import * as fc from "fast-check"
 import * as Interest from "../src/Interest.js"
+import * as PollEvent from "../src/PollEvent.js"
+import * as Reactor from "../src/Reactor.js"
 
 const all: ReadonlyArray<Interest.Interest> = Array.from({ length: 8 }, (_, bits) => bits as Interest.Interest)
 const arbitrary = fc.integer({ min: 0, max: 7 }).map((bits) => bits as Interest.Interest)
@@ -52,6 +54,35 @@ describe("Interest", () => {
     }
     expect(Interest.isReadable(Interest.none)).toBe(false)
     expect(Interest.isWritable(Interest.both)).toBe(true)
+  })
+
+  // Interest, PollEvent.Flags and Reactor.Ready share names with other values (priority: 4 here, 16 and 32 there), so
+  // each has its own brand. Each `@ts-expect-error` below is a mix that must not type-check (`npm run check` fails if
+  // it does); what the line returns when run shows the wrong answer the type error saves.
+  it("the guards refuse poller flags and readiness bits", () => {
+    // @ts-expect-error PollEvent.hangup (4) would read as priority interest
+    expect(Interest.isPriority(PollEvent.hangup)).toBe(true)
+    // @ts-expect-error and PollEvent.priority (16) as no priority at all
+    expect(Interest.isPriority(PollEvent.priority)).toBe(false)
+    // @ts-expect-error Reactor.readClosed (4) would read as priority interest
+    expect(Interest.isPriority(Reactor.readClosed)).toBe(true)
+    // @ts-expect-error Reactor.priority (32) is no interest bit
+    expect(Interest.isPriority(Reactor.priority)).toBe(false)
+  })
+
+  it("combine, remove and an Interest binding refuse poller flags and readiness bits", () => {
+    // @ts-expect-error readable and a hang-up would combine into readable and priority interest
+    expect(Interest.combine(Interest.readable, PollEvent.hangup)).toBe(5)
+    // @ts-expect-error
+    expect(pipe(Interest.both, Interest.remove(Reactor.writable))).toBe(Interest.readable)
+    // @ts-expect-error
+    const fromFlags: Interest.Interest = PollEvent.writable
+    // @ts-expect-error
+    const fromReady: Interest.Interest = Reactor.readClosed
+    expect([fromFlags, fromReady]).toEqual([Interest.writable, Interest.priority])
+    // An Interest is still a number where a number is asked for.
+    const bits: number = Interest.both
+    expect(bits).toBe(3)
   })
 
   it("isInterest accepts exactly the integers made of known bits", () => {

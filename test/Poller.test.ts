@@ -26,7 +26,7 @@ const ONESHOT = Poller.modeCode("oneshot")
 const EDGE = Poller.modeCode("edge")
 const EDGE_ONESHOT = Poller.modeCode("edgeOneshot")
 
-type Event = readonly [key: number, flags: number]
+type Event = readonly [key: number, flags: PollEvent.Flags]
 
 /** The `code` of what `f` throws, or "no error". */
 const codeOf = (f: () => unknown): unknown => {
@@ -46,7 +46,7 @@ describe.each(["epoll", "poll"] as const)("Poller (%s backend)", (backend) => {
   const wait = (timeoutMs: number, events: Uint32Array = batch): Array<Event> => {
     const count = poller.wait(events, timeoutMs)
     const out: Array<Event> = []
-    for (let i = 0; i < count; i++) out.push([events[2 * i]!, events[2 * i + 1]!])
+    for (let i = 0; i < count; i++) out.push([events[2 * i]!, events[2 * i + 1]! as PollEvent.Flags])
     return out
   }
 
@@ -521,7 +521,7 @@ describe("nested", () => {
     const events = new Uint32Array(2 * 16)
     const count = poller.wait(events, timeoutMs)
     const out: Array<Event> = []
-    for (let i = 0; i < count; i++) out.push([events[2 * i]!, events[2 * i + 1]!])
+    for (let i = 0; i < count; i++) out.push([events[2 * i]!, events[2 * i + 1]! as PollEvent.Flags])
     return out
   }
 

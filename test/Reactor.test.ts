@@ -329,6 +329,76 @@ describe("Reactor (fake poller)", () => {
     })
   })
 
+  // Readiness bits, PollEvent.Flags and Interest share names with other values (priority: 32 here, 16 and 4 there), so
+  // each has its own brand. Each `@ts-expect-error` below is a mix that must not type-check (`npm run check` fails if
+  // it does); what the line does when run shows the wrong answer the type error saves.
+  describe("readiness bits, a set of their own", () => {
+    it("a registration's readiness is Ready, and the accessors take nothing else", () => {
+      const registration = reactor.register(10, Interest.combine(Interest.readable, Interest.priority))
+      fake.inject(registration.key, PollEvent.priority)
+      reactor.turn(0)
+      const cached: Reactor.Ready = registration.ready
+      const readiness = readyOf(registration.pollReady("priority", Waker.noop))
+      const ready: Reactor.Ready = readiness.ready
+      expect([cached, ready, Reactor.isPriority(readiness)]).toEqual([Reactor.priority, Reactor.priority, true])
+      // @ts-expect-error a poller's priority flag (16) would read as an error
+      expect(Reactor.isError({ tick: 0, ready: PollEvent.priority })).toBe(true)
+      // @ts-expect-error priority interest (4) would read as a closed read side
+      expect(Reactor.isReadClosed({ tick: 0, ready: Interest.priority })).toBe(true)
+      // @ts-expect-error
+      const fromFlags: Reactor.Ready = PollEvent.hangup
+      // @ts-expect-error
+      const fromInterest: Reactor.Ready = Interest.writable
+      expect([fromFlags, fromInterest]).toEqual([Reactor.readClosed, Reactor.writable])
+    })
+
+    it("clearReadiness refuses poller flags: the priority flag would clear nothing", () => {
+      const registration = reactor.register(10, Interest.combine(Interest.readable, Interest.priority))
+      fake.inject(registration.key, PollEvent.priority)
+      reactor.turn(0)
+      // @ts-expect-error PollEvent.priority (16) is Reactor.error here, which is not cached: priority stays ready
+      registration.clearReadiness({ tick: registration.tick, ready: PollEvent.priority })
+      expect(Reactor.isPriority(readyOf(registration.pollReady("priority", Waker.noop)))).toBe(true)
+      // @ts-expect-error
+      registration.clearBits(registration.tick, PollEvent.priority)
+      registration.clearBits(registration.tick, Reactor.priority)
+      expect(Poll.isPending(registration.pollReady("priority", Waker.noop))).toBe(true)
+    })
+
+    it("register and the poller handle refuse poller flags and readiness bits as an interest", () => {
+      // @ts-expect-error PollEvent.priority (16) is no interest: refused only at run time
+      expect(() => reactor.register(10, PollEvent.priority)).toThrow(RangeError)
+      // @ts-expect-error Reactor.readClosed (4) would register for priority data
+      expect(reactor.register(11, Reactor.readClosed).interest).toBe(Interest.priority)
+      const handle: Poller.PollerHandle = fake
+      // @ts-expect-error PollEvent.hangup (4) would add the fd for priority data
+      handle.add(12, 1, PollEvent.hangup, ONESHOT)
+      // @ts-expect-error
+      handle.modify(12, 1, Reactor.writable, ONESHOT)
+      expect(fake.table.get(12)).toEqual({ key: 1, interest: Interest.writable, mode: ONESHOT })
+      const registered = Effect.runSync(
+        // @ts-expect-error the Effect face too
+        Effect.scoped(Reactor.register(13, PollEvent.readable)).pipe(Effect.provideService(Reactor.Reactor, reactor))
+      )
+      expect(registered.interest).toBe(Interest.readable)
+    })
+
+    it("turning an event into readiness takes poller flags and the armed interest, in that order", () => {
+      const ready: Reactor.Ready = internal.fromEvent(PollEvent.hangup, Interest.writable)
+      expect(internal.formatReady(ready)).toBe("readClosed|writeClosed")
+      // @ts-expect-error Reactor.error (16) would read as priority data
+      expect(internal.formatReady(internal.fromEvent(Reactor.error, Interest.readable))).toBe("priority")
+      // @ts-expect-error the armed interest is an Interest
+      expect(internal.fromEvent(PollEvent.hangup, PollEvent.writable)).toBe(Reactor.readClosed | Reactor.writeClosed)
+      // @ts-expect-error PollEvent.priority (16) would print as an error
+      expect(internal.formatReady(PollEvent.priority)).toBe("error")
+      const registration = reactor.register(10, Interest.readable)
+      // @ts-expect-error an event's flags are PollEvent.Flags
+      registration.dispatch(Reactor.readClosed)
+      expect(registration.ready).toBe(Reactor.readClosed)
+    })
+  })
+
   describe("wakers", () => {
     it("wakes every waiter of a direction once, then forgets them", () => {
       const registration = reactor.register(10, Interest.readable)

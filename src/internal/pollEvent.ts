@@ -4,34 +4,35 @@
  *
  * @internal
  */
+import type { Flags } from "../PollEvent.js"
 import { argumentError } from "./errno.js"
 import { show } from "./show.js"
 
 /** @internal */
-export const READABLE = 1
+export const READABLE = 1 as Flags
 /** @internal */
-export const WRITABLE = 2
+export const WRITABLE = 2 as Flags
 /** @internal */
-export const HANGUP = 4
+export const HANGUP = 4 as Flags
 /** @internal */
-export const ERROR = 8
+export const ERROR = 8 as Flags
 /** @internal */
-export const PRIORITY = 16
+export const PRIORITY = 16 as Flags
 
 /** @internal */
-export const isReadable = (flags: number): boolean => (flags & READABLE) !== 0
+export const isReadable = (flags: Flags): boolean => (flags & READABLE) !== 0
 
 /** @internal */
-export const isWritable = (flags: number): boolean => (flags & WRITABLE) !== 0
+export const isWritable = (flags: Flags): boolean => (flags & WRITABLE) !== 0
 
 /** @internal */
-export const isHangup = (flags: number): boolean => (flags & HANGUP) !== 0
+export const isHangup = (flags: Flags): boolean => (flags & HANGUP) !== 0
 
 /** @internal */
-export const isError = (flags: number): boolean => (flags & ERROR) !== 0
+export const isError = (flags: Flags): boolean => (flags & ERROR) !== 0
 
 /** @internal */
-export const isPriority = (flags: number): boolean => (flags & PRIORITY) !== 0
+export const isPriority = (flags: Flags): boolean => (flags & PRIORITY) !== 0
 
 const names: ReadonlyArray<readonly [number, string]> = [
   [READABLE, "readable"],
@@ -42,7 +43,7 @@ const names: ReadonlyArray<readonly [number, string]> = [
 ]
 
 /** @internal */
-export const format = (flags: number): string => {
+export const format = (flags: Flags): string => {
   const parts: Array<string> = []
   let rest = flags >>> 0
   for (const [bit, name] of names) {
@@ -57,11 +58,12 @@ export const format = (flags: number): string => {
 }
 
 /** @internal */
-export const forEach = (events: Uint32Array, count: number, f: (key: number, flags: number) => void): void => {
+export const forEach = (events: Uint32Array, count: number, f: (key: number, flags: Flags) => void): void => {
   // A count larger than the batch (or negative, or NaN) never reads past it.
   const n = Math.min(count, events.length >>> 1)
   for (let i = 0; i < n; i++) {
-    f(events[2 * i]!, events[2 * i + 1]!)
+    // The native wait wrote these words: this is where they become `Flags` (a type-only brand, no conversion).
+    f(events[2 * i]!, events[2 * i + 1]! as Flags)
   }
 }
 

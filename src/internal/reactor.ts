@@ -48,6 +48,7 @@ import type * as Scope from "effect/Scope"
 import * as Os from "node:os"
 import type { Interest } from "../Interest.js"
 import type { Poll } from "../Poll.js"
+import type { Flags } from "../PollEvent.js"
 import type * as Poller from "../Poller.js"
 import type { PollerError } from "../PollerError.js"
 import type * as Api from "../Reactor.js"
@@ -65,20 +66,24 @@ import { show } from "./show.js"
 /** @internal */
 export const TypeId: Api.TypeId = Symbol.for("effect-reactor/Reactor") as Api.TypeId
 
+// Readiness bits (`Api.Ready`), after tokio's `Ready`. Not the poller's `PollEvent.Flags` (which `fromEvent`
+// translates) nor `Interest`: the names repeat with other values, and the brands keep the three apart.
 /** @internal */
-export const READABLE = 1
+export const NONE = 0 as Api.Ready
 /** @internal */
-export const WRITABLE = 2
+export const READABLE = 1 as Api.Ready
 /** @internal */
-export const READ_CLOSED = 4
+export const WRITABLE = 2 as Api.Ready
 /** @internal */
-export const WRITE_CLOSED = 8
+export const READ_CLOSED = 4 as Api.Ready
 /** @internal */
-export const ERROR = 16
+export const WRITE_CLOSED = 8 as Api.Ready
 /** @internal */
-export const PRIORITY = 32
+export const ERROR = 16 as Api.Ready
 /** @internal */
-export const CLOSED = 64
+export const PRIORITY = 32 as Api.Ready
+/** @internal */
+export const CLOSED = 64 as Api.Ready
 
 /** @internal */
 export const isReadable = (self: Api.Readiness): boolean => (self.ready & READABLE) !== 0
@@ -112,7 +117,7 @@ const readyNames: ReadonlyArray<readonly [number, string]> = [
 ]
 
 /** Readiness bits as `|`-separated names ("readable|readClosed"), `"none"` for 0. @internal */
-export const formatReady = (ready: number): string => {
+export const formatReady = (ready: Api.Ready): string => {
   const names = readyNames.filter(([bit]) => (ready & bit) !== 0).map(([, name]) => name)
   return names.length === 0 ? "none" : names.join("|")
 }
@@ -157,7 +162,7 @@ export const indexOf = (direction: Api.Direction): DirectionIndex => {
 }
 
 /** The readiness bits of a poller event, given the interest the fd was armed with. @internal */
-export const fromEvent = (flags: number, armed: number): number => {
+export const fromEvent = (flags: Flags, armed: Interest): Api.Ready => {
   let ready = 0
   if ((flags & pollEvent.READABLE) !== 0) ready |= READABLE
   if ((flags & pollEvent.WRITABLE) !== 0) ready |= WRITABLE
@@ -167,11 +172,11 @@ export const fromEvent = (flags: number, armed: number): number => {
     ready |= READ_CLOSED
     if ((armed & interest.READABLE) === 0) ready |= WRITE_CLOSED
   }
-  return ready
+  return ready as Api.Ready
 }
 
 /** The interest bits of the directions that `ready` makes ready (closed and error bits included). */
-const readyDirections = (ready: number): number =>
+const readyDirections = (ready: Api.Ready): number =>
   ((ready & MASKS[R]) !== 0 ? interest.READABLE : 0) |
   ((ready & MASKS[W]) !== 0 ? interest.WRITABLE : 0) |
   ((ready & MASKS[P]) !== 0 ? interest.PRIORITY : 0)
@@ -247,8 +252,8 @@ export class Registration implements Api.Registration {
     this.armed = interest
   }
 
-  get ready(): number {
-    return this.cached
+  get ready(): Api.Ready {
+    return this.cached as Api.Ready
   }
 
   get tick(): number {
@@ -268,9 +273,9 @@ export class Registration implements Api.Registration {
    * `pollReady` without allocating: the direction's cached readiness bits (tick: `this.tick`), or `PENDING` with the
    * waker kept. For the IO types' hot paths. @internal
    */
-  pollBits(index: DirectionIndex, waker: Waker): number {
+  pollBits(index: DirectionIndex, waker: Waker): Api.Ready | typeof PENDING {
     const ready = this.cached & MASKS[index]
-    if (ready !== 0) return ready
+    if (ready !== 0) return ready as Api.Ready
     if ((this.interest & INTEREST_BITS[index]) === 0) {
       // Nothing asked the kernel for this direction: the wait could only end on an error or a hang-up.
       throw new Error(`pollReady: fd ${this.fd} is registered without ${DIRECTIONS[index]} interest`)
@@ -309,7 +314,7 @@ export class Registration implements Api.Registration {
   }
 
   /** `clearReadiness` of `{ tick, ready }`, without the object. @internal */
-  clearBits(tick: number, ready: number): void {
+  clearBits(tick: number, ready: Api.Ready): void {
     // An event since `readiness` was handed out (another tick) may carry readiness the caller's EAGAIN predates.
     if (this.isClosed || tick !== this.ticks) return
     const bits = ready & CLEARABLE & this.cached
@@ -323,7 +328,7 @@ export class Registration implements Api.Registration {
 
   /** Never throws: what failed on the way is reported (`reportReleaseFailure`) and the rest is done. */
   deregister(): void {
-    this.shutdown(0)
+    this.shutdown(NONE)
     this.reactor.reportFailure("deregistering")
   }
 
@@ -334,7 +339,7 @@ export class Registration implements Api.Registration {
       key: this.key,
       interest: this.interest,
       tick: this.ticks,
-      ready: formatReady(this.cached),
+      ready: formatReady(this.ready),
       closed: this.isClosed
     }
   }
@@ -348,7 +353,7 @@ export class Registration implements Api.Registration {
   }
 
   /** @internal Records an event; returns the wakers woken. */
-  dispatch(flags: number): number {
+  dispatch(flags: Flags): number {
     const ready = fromEvent(flags, this.armed)
     this.cached |= ready
     this.ticks = nextTick(this.ticks)
@@ -367,14 +372,14 @@ export class Registration implements Api.Registration {
 
   /** The interest to arm: the registration's, minus what is cached ready. @internal */
   wanted(): Interest {
-    return (this.interest & ~readyDirections(this.cached)) as Interest
+    return (this.interest & ~readyDirections(this.cached as Api.Ready)) as Interest
   }
 
   /**
    * Deletes the fd from the poller, frees the slot and wakes every waiter with `closed` (plus `extra` bits).
    * Idempotent; returns the wakers woken. A failure is left for the caller to rethrow or report. @internal
    */
-  shutdown(extra: number): number {
+  shutdown(extra: Api.Ready): number {
     if (this.isClosed) return 0
     this.isClosed = true
     try {
@@ -473,7 +478,8 @@ export class Reactor implements IoDriver, Api.Reactor {
         // A stale key: its registration was freed after the kernel queued the event. The slot may already belong
         // to another fd, whose waiters must not hear about this one.
         if (registration === undefined) continue
-        woken += registration.dispatch(events[2 * i + 1]!)
+        // The native wait wrote the flags: here they become `Flags` (a type-only brand, no conversion).
+        woken += registration.dispatch(events[2 * i + 1]! as Flags)
       }
     } finally {
       this.dispatching = false
@@ -583,7 +589,7 @@ export class Reactor implements IoDriver, Api.Reactor {
   close(): void {
     if (this.isClosed) return
     this.isClosed = true
-    for (const registration of this.slab.values()) registration.shutdown(0)
+    for (const registration of this.slab.values()) registration.shutdown(NONE)
     this.unwatch()
     this.reportFailure("closing the reactor")
   }

@@ -319,7 +319,7 @@ export class Source {
 
   /** Waits until `direction` is ready (or closed), without a syscall; fails with `Closed` once deregistered. */
   ready(direction: Direction, syscall: string) {
-    return Effect.async<{ readonly tick: number; readonly ready: number }, IoError>((resume) => {
+    return Effect.async<Api.Readiness, IoError>((resume) => {
       if (this.isClosed) {
         resume(Effect.fail(ioError.closed(syscall)))
         return
