@@ -47,9 +47,10 @@ export type WouldBlock = typeof WouldBlock
  *
  * @example
  * ```ts
- * import { AsyncFd } from "effect-reactor"
+ * import { AsyncFd, Errno } from "effect-reactor"
  *
- * const fromErrno = (n: number) => (n === -11 ? AsyncFd.WouldBlock : n)
+ * // A syscall's count or negated errno, as `readWith` takes it.
+ * const fromErrno = (n: number) => (n === -Errno.EAGAIN ? AsyncFd.WouldBlock : n)
  * ```
  *
  * @since 0.1.0

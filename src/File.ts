@@ -23,7 +23,7 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import * as internal from "./internal/file.js"
+import * as internal from "./internal/fileOpen.js"
 import type { IoError } from "./IoError.js"
 import type { ReactorRuntime } from "./ReactorRuntime.js"
 import type { SimpleFuture } from "./SimpleFuture.js"

@@ -128,7 +128,7 @@ export interface Readiness {
  *
  * @example
  * ```ts
- * import { Poll, Reactor, Waker } from "effect-reactor"
+ * import { Errno, Poll, Reactor, Waker } from "effect-reactor"
  *
  * // One step of a read: wait for readiness, try the syscall, clear on EAGAIN.
  * const readStep = (
@@ -139,7 +139,7 @@ export interface Readiness {
  *   const poll = registration.pollReadable(waker)
  *   if (Poll.isPending(poll)) return undefined
  *   const n = read()
- *   if (n === -11) {
+ *   if (n === -Errno.EAGAIN) {
  *     registration.clearReadiness(poll.value)
  *     return undefined
  *   }

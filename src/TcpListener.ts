@@ -12,7 +12,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
-import * as internal from "./internal/stream.js"
+import * as internal from "./internal/listener.js"
 import type { IoError } from "./IoError.js"
 import type { ReactorRuntime } from "./ReactorRuntime.js"
 import type * as SocketAddress from "./SocketAddress.js"
@@ -28,8 +28,9 @@ import type { Waker } from "./Waker.js"
  * - `connections`: every connection, as it arrives (in chunks: all that were accepted in one turn). Each one
  *   belongs to the listener: it is closed by its own `close`, or when the listener's scope closes, whichever comes
  *   first. Fork a handler per connection and `close` it when done.
- * - `pollAccept(waker, out)` (the future face): accepts until EAGAIN into `out`; the count, `-EAGAIN` when none is
- *   pending (the waker is parked; take it back with `removeWaker` if dropped), or another `-errno`. The raw fds are
+ * - `pollAccept(waker, out)` (the future face): accepts until EAGAIN into `out`; the count, `-Errno.EAGAIN` when none
+ *   is pending (the waker is parked; take it back with `removeWaker` if dropped), or another negated errno
+ *   (`-Errno.EMFILE` when out of descriptors, `-Errno.EBADF` once closed; see `Errno`). The raw fds are
  *   the caller's (nothing closes them for you, even when the thread ends): adopt them with `TcpStream.fromFd` (or,
  *   in a future, `TcpStream.unsafeFromFd`) or close them.
  * - `close`: release now.

@@ -16,7 +16,7 @@ import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
-import * as internal from "./internal/stream.js"
+import * as internal from "./internal/streamConnect.js"
 import type { IoError } from "./IoError.js"
 import type { Reactor } from "./Reactor.js"
 import type { ReactorRuntime } from "./ReactorRuntime.js"
@@ -36,9 +36,10 @@ import type { Waker } from "./Waker.js"
  *   allocates only its chunks.
  * - `write(bytes)`: bytes written, possibly fewer than `bytes.length`; `writeAll` writes them all.
  * - `shutdown(how)`: half-close; `"write"` sends FIN, and the peer reads end of stream.
- * - `pollRead` / `pollWrite` (the future face): a count `>= 0`, `-EAGAIN` when pending (the waker is parked on the
- *   registration; take it back with `removeWaker` if the future is dropped), or another `-errno` (`-EBADF` once
- *   closed). `readFuture` / `writeAllFuture` are ready-made futures on top.
+ * - `pollRead` / `pollWrite` (the future face): a count `>= 0`, `-Errno.EAGAIN` when pending (the waker is parked on
+ *   the registration; take it back with `removeWaker` if the future is dropped), or another negated errno
+ *   (`-Errno.EBADF` once closed, `-Errno.EPIPE` writing to a peer that is gone). `readFuture` / `writeAllFuture` are
+ *   ready-made futures on top, failing with the `IoError` of that errno (`Closed` once closed).
  * - `stream(chunkSize)`: the bytes as a `Stream` of chunks (copies of at most `chunkSize` bytes), ending at end of
  *   stream. `sink`: `writeAll` each chunk, so a slow peer back-pressures the producer.
  * - `localAddress` / `remoteAddress`: read on first use; a socket already reset reads as the unspecified address.

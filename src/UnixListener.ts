@@ -7,7 +7,7 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import * as internal from "./internal/stream.js"
+import * as internal from "./internal/listener.js"
 import type { IoError } from "./IoError.js"
 import type { ReactorRuntime } from "./ReactorRuntime.js"
 import type * as SocketAddress from "./SocketAddress.js"

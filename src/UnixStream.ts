@@ -8,7 +8,7 @@
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import * as internal from "./internal/stream.js"
+import * as internal from "./internal/streamConnect.js"
 import type { IoError } from "./IoError.js"
 import type { ReactorRuntime } from "./ReactorRuntime.js"
 import type { TcpStream } from "./TcpStream.js"

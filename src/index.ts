@@ -226,6 +226,22 @@ export * as ReactorSocketServer from "./ReactorSocketServer.js"
 export * as IoError from "./IoError.js"
 
 /**
+ * The errno numbers the future face answers with (`pollRead`, `pollWrite`, `pollAccept` return a count or a negated
+ * errno), by name.
+ *
+ * @example
+ * ```ts
+ * import { Errno } from "effect-reactor"
+ *
+ * const pending = (n: number): boolean => n === -Errno.EAGAIN
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as Errno from "./Errno.js"
+
+/**
  * Socket addresses: IPv4/IPv6 with a port, or a Unix domain path.
  *
  * @example

@@ -8,7 +8,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Os from "node:os"
 import * as ioError from "../src/internal/ioError.js"
-import { attemptSync } from "../src/internal/stream.js"
+import { attemptSync } from "../src/internal/ioError.js"
 import * as IoError from "../src/IoError.js"
 import * as Errno from "../src/internal/errno.js"
 

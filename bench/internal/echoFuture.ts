@@ -23,7 +23,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Os from "node:os"
+import * as Errno from "../../src/Errno.js"
 import * as Executor from "../../src/Executor.js"
 import * as Poll from "../../src/Poll.js"
 import * as Reactor from "../../src/Reactor.js"
@@ -34,8 +34,6 @@ import * as TcpStream from "../../src/TcpStream.js"
 import type { Waker } from "../../src/Waker.js"
 import { binding } from "../../src/internal/native.js"
 import { type EchoOptions, exitAfterEffect } from "./echoOptions.js"
-
-const EAGAIN = Os.constants.errno.EAGAIN
 
 // Reads and writes one connection does in a row before it lets the other tasks run.
 const rounds = 16
@@ -57,7 +55,7 @@ const connection = (stream: TcpStream.TcpStream, close: () => void): SimpleFutur
     for (let i = 0; i < rounds; i++) {
       if (offset === end) {
         const n = stream.pollRead(waker, shared)
-        if (n === -EAGAIN) return Poll.pending
+        if (n === -Errno.EAGAIN) return Poll.pending
         if (n <= 0) return done()
         buffer = shared
         offset = 0
@@ -65,7 +63,7 @@ const connection = (stream: TcpStream.TcpStream, close: () => void): SimpleFutur
       }
       while (offset < end) {
         const w = stream.pollWrite(waker, buffer, offset, end - offset)
-        if (w === -EAGAIN) {
+        if (w === -Errno.EAGAIN) {
           if (buffer === shared) {
             // Keep the unsent bytes: the next task reads into `shared`.
             if (pending === undefined || pending.length < end - offset) pending = new Uint8Array(shared.length)
@@ -107,7 +105,7 @@ const program = (options: EchoOptions) =>
     const accept = SimpleFuture.fromPoll((waker: Waker): Poll.Poll<void> => {
       for (;;) {
         const n = listener.pollAccept(waker, fds)
-        if (n === -EAGAIN) return Poll.pending
+        if (n === -Errno.EAGAIN) return Poll.pending
         // EMFILE and the like: the connection waits in the backlog; a later readiness retries.
         if (n < 0) return Poll.pending
         for (let i = 0; i < n; i++) open(fds[i]!)

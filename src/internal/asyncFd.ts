@@ -10,15 +10,15 @@ import type * as Api from "../AsyncFd.js"
 import type { Interest } from "../Interest.js"
 import type { IoError } from "../IoError.js"
 import type * as Reactor from "../Reactor.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as address from "./address.js"
+import { EAGAIN, EPIPE } from "./errno.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import { EAGAIN, EPIPE, Source } from "./source.js"
-import { attemptSync, ownFd, registerFd } from "./stream.js"
-import type { ReactorRuntime } from "../ReactorRuntime.js"
-import * as reactorRuntime from "./reactorRuntime.js"
+import * as resource from "./resource.js"
 import { show } from "./show.js"
+import type { Source } from "./source.js"
 
 /** @internal */
 export const WouldBlock: Api.WouldBlock = Symbol.for("effect-reactor/AsyncFd/WouldBlock") as Api.WouldBlock
@@ -127,40 +127,37 @@ const setNonBlocking = (fd: number): (() => void) | undefined => {
   return () => void binding.setNonBlocking(fd, false)
 }
 
+const ownership = (owned: boolean): resource.Ownership => owned ? "owned" : "borrowed"
+
 const make = (owned: boolean) =>
 (
   fd: number,
   options?: Api.Options
 ): Effect.Effect<AsyncFd, IoError, ReactorRuntime | Scope.Scope> =>
-  Effect.flatMap(reactorRuntime.reactorFor(owned ? "AsyncFd.adopt" : "AsyncFd.register"), (io) =>
-    Effect.acquireRelease(
-      attemptSync(() => {
-        const bad = address.checkCount(fd, "fd", "register")
-        if (bad !== undefined) throw bad
-        const wanted = options?.interest ?? ((interest.READABLE | interest.WRITABLE) as Interest)
-        if (!interest.isInterest(wanted) || wanted === interest.NONE) {
-          throw ioError.invalidArgument("register", `interest must be a non-empty Interest, got ${show(wanted)}`)
-        }
-        const nonBlocking = options?.nonBlocking ?? (owned ? "set" : "leave")
-        if (nonBlocking !== "set" && nonBlocking !== "leave") {
-          throw ioError.invalidArgument("register", `nonBlocking must be "set" or "leave", got ${show(nonBlocking)}`)
-        }
-        // A handed-over fd is closed when anything below fails too: from the call on, it is ours. The flag goes
-        // back first, while the fd still names the description.
-        let restore: (() => void) | undefined
-        let registration: Reactor.Registration
-        try {
-          if (owned) ownFd(fd, "register")
-          restore = nonBlocking === "set" ? setNonBlocking(fd) : undefined
-          registration = registerFd(io, fd, wanted, false, "register")
-        } catch (error) {
-          restore?.()
-          if (owned) binding.close(fd)
-          throw error
-        }
-        return new AsyncFd(new Source(fd, registration, owned, restore), wanted)
-      }),
-      (asyncFd) => asyncFd.close
+  resource.acquire(owned ? "AsyncFd.adopt" : "AsyncFd.register", "register", () => {
+    const bad = address.checkCount(fd, "fd", "register")
+    if (bad !== undefined) throw bad
+    const wanted = options?.interest ?? resource.readWrite
+    if (!interest.isInterest(wanted) || wanted === interest.NONE) {
+      throw ioError.invalidArgument("register", `interest must be a non-empty Interest, got ${show(wanted)}`)
+    }
+    const nonBlocking = options?.nonBlocking ?? (owned ? "set" : "leave")
+    if (nonBlocking !== "set" && nonBlocking !== "leave") {
+      throw ioError.invalidArgument("register", `nonBlocking must be "set" or "leave", got ${show(nonBlocking)}`)
+    }
+    // A handed-over fd is closed when anything below fails too: from the call on, it is ours. The flag goes back
+    // first (the source's onClose, and a failed registration's), while the fd still names the description.
+    try {
+      if (owned) resource.ownFd(fd, "register")
+      return { fd, onClose: nonBlocking === "set" ? setNonBlocking(fd) : undefined, wanted }
+    } catch (error) {
+      if (owned) binding.close(fd)
+      throw error
+    }
+  }, (io, opened) =>
+    new AsyncFd(
+      resource.unsafeSource(io, opened, { interest: opened.wanted, syscall: "register", ownership: ownership(owned) }),
+      opened.wanted
     ))
 
 /** @internal */
@@ -205,7 +202,7 @@ class Pipe implements Api.Pipe {
 /** @internal */
 export const pipe = (): Effect.Effect<Api.Pipe, IoError, Scope.Scope> =>
   Effect.acquireRelease(
-    attemptSync(() => {
+    ioError.attemptSync(() => {
       try {
         const [readFd, writeFd] = binding.pipe()
         return new Pipe(readFd, writeFd)

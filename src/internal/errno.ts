@@ -60,6 +60,26 @@ export const ERR_INVALID_ARG = "ERR_REACTOR_INVALID_ARG"
 export const argumentError = (kind: "type" | "range", message: string): TypeError | RangeError =>
   Object.assign(kind === "type" ? new TypeError(message) : new RangeError(message), { code: ERR_INVALID_ARG })
 
+// The errnos the package compares results with. The addon's syscalls return `-errno` with the numbers of the same
+// <errno.h> that Node's `os.constants.errno` is built from, so those are the numbers (EAGAIN is 11 on Linux).
+
+/** @internal */
+export const EAGAIN: number = Os.constants.errno.EAGAIN
+/** @internal */
+export const EBADF: number = Os.constants.errno.EBADF
+/** @internal */
+export const EPIPE: number = Os.constants.errno.EPIPE
+/** @internal */
+export const ECONNRESET: number = Os.constants.errno.ECONNRESET
+/** @internal */
+export const EINVAL: number = Os.constants.errno.EINVAL
+/** @internal */
+export const EMFILE: number = Os.constants.errno.EMFILE
+/** @internal */
+export const EINPROGRESS: number = Os.constants.errno.EINPROGRESS
+/** @internal */
+export const ENOTCONN: number = Os.constants.errno.ENOTCONN
+
 /** @internal */
 export const table: ReadonlyMap<string, Exclude<Reason, "Os">> = new Map([
   ["EEXIST", "AlreadyExists"],

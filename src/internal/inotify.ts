@@ -22,15 +22,14 @@ import * as Stream from "effect/Stream"
 import * as Os from "node:os"
 import type * as Api from "../Inotify.js"
 import type { IoError } from "../IoError.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
+import { argumentError, EINVAL } from "./errno.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import { EINVAL, Source } from "./source.js"
-import { attemptSync, registerFd } from "./stream.js"
-import type { ReactorRuntime } from "../ReactorRuntime.js"
-import * as reactorRuntime from "./reactorRuntime.js"
+import * as resource from "./resource.js"
 import { show } from "./show.js"
-import { argumentError } from "./errno.js"
+import type { Source } from "./source.js"
 
 type Mask = Api.Mask
 
@@ -262,17 +261,9 @@ export class InotifyImpl implements Api.Inotify {
 
 /** @internal */
 export const make = (): Effect.Effect<InotifyImpl, IoError, ReactorRuntime | Scope.Scope> =>
-  Effect.flatMap(reactorRuntime.reactorFor("Inotify.make"), (io) =>
-    Effect.acquireRelease(
-      attemptSync(() => {
-        let fd: number
-        try {
-          fd = binding.inotifyInit()
-        } catch (error) {
-          throw ioError.fromThrown(error, "inotify_init1")
-        }
-        // registerFd closes the fd when registering fails.
-        return new InotifyImpl(new Source(fd, registerFd(io, fd, interest.READABLE, true, "inotify_init1"), true))
-      }),
-      (inotify) => inotify.close
-    ))
+  resource.acquireSource(
+    "Inotify.make",
+    { interest: interest.READABLE, syscall: "inotify_init1" },
+    () => ({ fd: binding.inotifyInit() }),
+    (source) => new InotifyImpl(source)
+  )

@@ -97,6 +97,21 @@ export const failThrown = (error: unknown): Effect.Effect<never, IoError> =>
 export const exitThrown = (error: unknown): Exit.Exit<never, IoError> =>
   error instanceof IoError ? Exit.fail(error) : Exit.die(error)
 
+/** Runs a synchronous step that throws `IoError`s: its value, or the failure; anything else thrown dies. @internal */
+export const attemptSync = <A>(f: () => A): Effect.Effect<A, IoError> =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(f())
+    } catch (error) {
+      return failThrown(error)
+    }
+  })
+
+/** Throws the `IoError` of `result` when it is a `-errno`, for the synchronous steps `attemptSync` runs. @internal */
+export const check = (result: number, syscall: string): void => {
+  if (result < 0) throw fromErrno(result, syscall)
+}
+
 /** @internal */
 export const closed = (syscall: string): IoError =>
   new IoError({ reason: "Closed", syscall, message: `${syscall}: the socket is closed` })
@@ -104,6 +119,10 @@ export const closed = (syscall: string): IoError =>
 /** @internal */
 export const invalidArgument = (syscall: string, message: string): IoError =>
   new IoError({ reason: "InvalidArgument", syscall, message })
+
+/** The failure of an argument that must be a `Uint8Array`. @internal */
+export const notBytes = (syscall: string, name: string): IoError =>
+  invalidArgument(syscall, `${name} must be a Uint8Array`)
 
 /** @internal */
 export const invalidAddress = (syscall: string, message: string): IoError =>

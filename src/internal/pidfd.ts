@@ -27,14 +27,14 @@ import { ChildProcess } from "node:child_process"
 import * as Os from "node:os"
 import { IoError } from "../IoError.js"
 import type * as Api from "../Pidfd.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
+import { EAGAIN } from "./errno.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import { EAGAIN, Source } from "./source.js"
-import { attemptSync, registerFd } from "./stream.js"
-import type { ReactorRuntime } from "../ReactorRuntime.js"
-import * as reactorRuntime from "./reactorRuntime.js"
+import * as resource from "./resource.js"
 import { show } from "./show.js"
+import type { Source } from "./source.js"
 
 const ECHILD = Os.constants.errno.ECHILD
 const { CLD_DUMPED, CLD_EXITED, CLD_KILLED } = binding.constants
@@ -187,38 +187,28 @@ export class PidfdImpl implements Api.Pidfd {
   }
 }
 
-const openFd = (pid: number): number => {
-  try {
-    return binding.pidfdOpen(pid)
-  } catch (error) {
-    throw ioError.fromThrown(error, "pidfd_open")
-  }
+/** What the pidfd of a ChildProcess knows at open: the child, and its exit when waitid already reported it. */
+interface Found {
+  readonly child?: ChildProcess
+  readonly status?: Api.ExitStatus
 }
 
 const acquire = (
   pid: unknown,
-  setup: (pid: number, fd: number) => { readonly child?: ChildProcess; readonly status?: Api.ExitStatus }
+  setup: (pid: number, fd: number) => Found
 ): Effect.Effect<PidfdImpl, IoError, ReactorRuntime | Scope.Scope> =>
-  Effect.flatMap(reactorRuntime.reactorFor("Pidfd.open"), (io) =>
-    Effect.acquireRelease(
-      attemptSync(() => {
-        if (typeof pid !== "number" || !Number.isInteger(pid) || pid < 1 || pid > 0x7fffffff) {
-          throw ioError.invalidArgument("pidfd_open", `pid must be a positive integer, got ${show(pid)}`)
-        }
-        const fd = openFd(pid)
-        let found: ReturnType<typeof setup>
-        try {
-          found = setup(pid, fd)
-        } catch (error) {
-          binding.close(fd)
-          throw error
-        }
-        // registerFd closes the fd when registering fails.
-        const source = new Source(fd, registerFd(io, fd, interest.READABLE, true, "pidfd_open"), true)
-        return new PidfdImpl(source, pid, found.child, found.status)
-      }),
-      (pidfd) => pidfd.close
-    ))
+  resource.acquireSource("Pidfd.open", { interest: interest.READABLE, syscall: "pidfd_open" }, () => {
+    if (typeof pid !== "number" || !Number.isInteger(pid) || pid < 1 || pid > 0x7fffffff) {
+      throw ioError.invalidArgument("pidfd_open", `pid must be a positive integer, got ${show(pid)}`)
+    }
+    const fd = binding.pidfdOpen(pid)
+    try {
+      return { fd, pid, found: setup(pid, fd) }
+    } catch (error) {
+      binding.close(fd)
+      throw error
+    }
+  }, (source, { found, pid }) => new PidfdImpl(source, pid, found.child, found.status))
 
 /** @internal */
 export const open = (pid: number): Effect.Effect<PidfdImpl, IoError, ReactorRuntime | Scope.Scope> =>

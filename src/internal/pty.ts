@@ -17,25 +17,19 @@
 import * as Effect from "effect/Effect"
 import * as Os from "node:os"
 import type * as Scope from "effect/Scope"
-import type { Interest } from "../Interest.js"
 import type { IoError } from "../IoError.js"
 import type * as Api from "../Pty.js"
-import type * as Reactor from "../Reactor.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as address from "./address.js"
 import { AsyncFd } from "./asyncFd.js"
-import * as interest from "./interest.js"
+import { EINVAL } from "./errno.js"
 import * as ioError from "./ioError.js"
 import { binding, type NativeTermios } from "./native.js"
-import { EINVAL, Source } from "./source.js"
-import { attemptSync, check, registerFd } from "./stream.js"
-import type { ReactorRuntime } from "../ReactorRuntime.js"
-import * as reactorRuntime from "./reactorRuntime.js"
+import * as resource from "./resource.js"
 import { show } from "./show.js"
 
 const { ECHO, ICANON, TCSANOW } = binding.constants
 const ENOTTY = Os.constants.errno.ENOTTY
-
-const readWrite = (interest.READABLE | interest.WRITABLE) as Interest
 
 const checkFd = (fd: unknown, syscall: string): void => {
   const bad = address.checkCount(fd, "fd", syscall)
@@ -49,7 +43,7 @@ const getAttributes = (fd: number): NativeTermios => {
 }
 
 const setAttributes = (fd: number, termios: NativeTermios): void =>
-  check(binding.tcsetattr(fd, TCSANOW, termios), "tcsetattr")
+  ioError.check(binding.tcsetattr(fd, TCSANOW, termios), "tcsetattr")
 
 // `>>> 0` keeps the flag word unsigned: JS bitwise operators answer in signed 32 bits.
 const withEcho = (termios: NativeTermios, on: boolean): NativeTermios => ({
@@ -87,7 +81,7 @@ const getSize = (fd: number): Api.WindowSize => {
 }
 
 const setSize = (fd: number, size: Api.WindowSize): void =>
-  check(binding.setWindowSize(fd, size.rows, size.columns), "ioctl(TIOCSWINSZ)")
+  ioError.check(binding.setWindowSize(fd, size.rows, size.columns), "ioctl(TIOCSWINSZ)")
 
 /** @internal */
 export class Pty implements Api.Pty {
@@ -104,7 +98,7 @@ export class Pty implements Api.Pty {
   }
 
   private onController<A>(syscall: string, f: (fd: number) => A): Effect.Effect<A, IoError> {
-    return attemptSync(() => {
+    return ioError.attemptSync(() => {
       if (this.controller.closed) throw ioError.closed(syscall)
       return f(this.controller.fd)
     })
@@ -145,50 +139,37 @@ export class Pty implements Api.Pty {
 const applyMode = (fd: number, mode: Api.Mode, cooked: NativeTermios): void =>
   setAttributes(fd, mode === "raw" ? binding.cfmakeraw(getAttributes(fd)) : cooked)
 
-const openPair = (): readonly [number, number] => {
-  try {
-    return binding.openpty()
-  } catch (error) {
-    throw ioError.fromThrown(error, "openpty")
-  }
-}
-
-const register = (io: Reactor.Reactor, fd: number): AsyncFd =>
-  new AsyncFd(new Source(fd, registerFd(io, fd, readWrite, false, "register"), true), readWrite)
+const sides: resource.Registering = { interest: resource.readWrite, syscall: "register" }
 
 /** @internal */
 export const open = (options?: Api.Options): Effect.Effect<Api.Pty, IoError, ReactorRuntime | Scope.Scope> =>
-  Effect.flatMap(reactorRuntime.reactorFor("Pty.open"), (io) =>
-    Effect.acquireRelease(
-      attemptSync(() => {
-        const mode = options?.mode === undefined ? undefined : checkMode(options.mode, "openpty")
-        const echo = options?.echo === undefined ? undefined : checkEcho(options.echo, "openpty")
-        const size = options?.size === undefined ? undefined : checkSize(options.size, "openpty")
-        const [controllerFd, terminalFd] = openPair()
-        let controller: AsyncFd | undefined
-        try {
-          const cooked = getAttributes(controllerFd)
-          if (mode !== undefined) applyMode(controllerFd, mode, cooked)
-          if (echo !== undefined) setAttributes(controllerFd, withEcho(getAttributes(controllerFd), echo))
-          if (size !== undefined) setSize(controllerFd, size)
-          const path = binding.ptsname(controllerFd)
-          if (typeof path === "number") throw ioError.fromErrno(path, "ptsname_r")
-          controller = register(io, controllerFd)
-          return new Pty(controller, register(io, terminalFd), path, cooked)
-        } catch (error) {
-          // Nothing is handed out yet: release what exists (deregister, then close) and close the rest.
-          if (controller !== undefined) controller.source.close()
-          else binding.close(controllerFd)
-          binding.close(terminalFd)
-          throw error
-        }
-      }),
-      (pty) => pty.close
-    ))
+  resource.acquire("Pty.open", "openpty", () => {
+    const mode = options?.mode === undefined ? undefined : checkMode(options.mode, "openpty")
+    const echo = options?.echo === undefined ? undefined : checkEcho(options.echo, "openpty")
+    const size = options?.size === undefined ? undefined : checkSize(options.size, "openpty")
+    const [controller, terminal] = binding.openpty()
+    try {
+      const cooked = getAttributes(controller)
+      if (mode !== undefined) applyMode(controller, mode, cooked)
+      if (echo !== undefined) setAttributes(controller, withEcho(getAttributes(controller), echo))
+      if (size !== undefined) setSize(controller, size)
+      const path = binding.ptsname(controller)
+      if (typeof path === "number") throw ioError.fromErrno(path, "ptsname_r")
+      return { controller, terminal, path, cooked }
+    } catch (error) {
+      binding.close(controller)
+      binding.close(terminal)
+      throw error
+    }
+  }, (io, { controller, cooked, path, terminal }) => {
+    // Both sides, or neither: a failed registration closes what was registered and the rest.
+    const [first, second] = resource.unsafeSources(io, [{ fd: controller }, { fd: terminal }], sides)
+    return new Pty(new AsyncFd(first, resource.readWrite), new AsyncFd(second, resource.readWrite), path, cooked)
+  })
 
 /** @internal */
 export const isTerminal = (fd: number): Effect.Effect<boolean, IoError> =>
-  attemptSync(() => {
+  ioError.attemptSync(() => {
     checkFd(fd, "isatty")
     const result = binding.isatty(fd)
     if (result === 1) return true
@@ -199,14 +180,14 @@ export const isTerminal = (fd: number): Effect.Effect<boolean, IoError> =>
 
 /** @internal */
 export const getSettings = (fd: number): Effect.Effect<Api.Settings, IoError> =>
-  attemptSync(() => {
+  ioError.attemptSync(() => {
     checkFd(fd, "tcgetattr")
     return settingsOf(getAttributes(fd))
   })
 
 /** @internal */
 export const getWindowSize = (fd: number): Effect.Effect<Api.WindowSize, IoError> =>
-  attemptSync(() => {
+  ioError.attemptSync(() => {
     checkFd(fd, "ioctl(TIOCGWINSZ)")
     return getSize(fd)
   })
@@ -214,7 +195,7 @@ export const getWindowSize = (fd: number): Effect.Effect<Api.WindowSize, IoError
 /** @internal */
 export const rawMode = (fd: number, options?: Api.RawModeOptions): Effect.Effect<void, IoError, Scope.Scope> =>
   Effect.asVoid(Effect.acquireRelease(
-    attemptSync(() => {
+    ioError.attemptSync(() => {
       checkFd(fd, "tcsetattr")
       const echo = options?.echo === undefined ? false : checkEcho(options.echo, "tcsetattr")
       const saved = getAttributes(fd)

@@ -38,12 +38,14 @@ import * as Os from "node:os"
 import { isMainThread } from "node:worker_threads"
 import { IoError } from "../IoError.js"
 import type * as Api from "../Signalfd.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
+import { EAGAIN, EPIPE } from "./errno.js"
+import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import { EAGAIN, EPIPE, type Source } from "./source.js"
-import { openReadable } from "./timerfd.js"
-import type { ReactorRuntime } from "../ReactorRuntime.js"
+import * as resource from "./resource.js"
 import { show } from "./show.js"
+import type { Source } from "./source.js"
 
 const { SIGRTMAX, SIGRTMIN } = binding.constants
 const signals = Os.constants.signals
@@ -391,9 +393,9 @@ export const make = (
       if (!list.includes(signo)) list.push(signo)
     }
     list.sort((a, b) => a - b)
-    return openReadable(
+    return resource.acquireSource(
       "Signalfd.make",
-      "signalfd",
+      { interest: interest.READABLE, syscall: "signalfd" },
       () => {
         const release = hold(list)
         try {
@@ -403,7 +405,6 @@ export const make = (
           throw error
         }
       },
-      (source) => new Signalfd(source, list),
-      (signalfd) => signalfd.close
+      (source) => new Signalfd(source, list)
     )
   })

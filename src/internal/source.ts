@@ -7,38 +7,32 @@
  * that is still safe because the reactor dispatches events only inside `turn`, which never runs between a syscall
  * and the poll that follows it on this thread: the cached readiness is no newer than the EAGAIN.
  *
+ * The future face answers with numbers instead (`pollIo`: a count, -EAGAIN with the waker parked, or another -errno),
+ * and `SourceFuture` turns those polls into futures that fail as the Effect face does.
+ *
  * A source's life: OPEN --close--> CLOSED (deregistered, which wakes every waiter; then the fd closed if owned).
- * `close` never fails and is idempotent.
+ * `close` never fails and is idempotent. How a source is made and released with its scope: resource.ts.
  *
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Os from "node:os"
 import { IoError } from "../IoError.js"
+import type { Poll } from "../Poll.js"
 import type * as Api from "../Reactor.js"
 import type { Direction } from "../Reactor.js"
 import type { Waker } from "../Waker.js"
 import * as context from "./context.js"
+import { EAGAIN, EBADF } from "./errno.js"
+import { CheckedFuture } from "./future.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
+import * as poll from "./poll.js"
 import * as reactor from "./reactor.js"
 import { CLOSED, ERROR, PENDING, READ_CLOSED, READABLE, WRITABLE, WRITE_CLOSED } from "./reactor.js"
 import * as waker from "./waker.js"
-
-/** @internal */
-export const EAGAIN: number = binding.constants.EAGAIN
-/** @internal */
-export const EINPROGRESS: number = binding.constants.EINPROGRESS
-/** @internal */
-export const EBADF: number = Os.constants.errno.EBADF
-/** @internal */
-export const EPIPE: number = Os.constants.errno.EPIPE
-/** @internal */
-export const ENOTCONN: number = Os.constants.errno.ENOTCONN
-/** @internal */
-export const EINVAL: number = Os.constants.errno.EINVAL
 
 // The cached readiness bits that let a direction make progress (or fail, or end) without waiting.
 const READ_READY = READABLE | READ_CLOSED | ERROR | CLOSED
@@ -201,6 +195,15 @@ export class Source {
   }
 
   /**
+   * The failure of a future-face result `n` (a `-errno`): -EBADF once this source or its registration is closed is
+   * `Closed`, as the Effect face says.
+   */
+  failure(n: number, syscall: string): IoError {
+    const closed = n === -EBADF && (this.isClosed || this.registration.closed)
+    return closed ? ioError.closed(syscall) : ioError.fromErrno(n, syscall)
+  }
+
+  /**
    * The Effect face: runs `attempt` (a count, or -errno) and succeeds without suspending when it does; on EAGAIN
    * waits for one readiness event of `direction` and tries again. An interrupted wait gives its waker back when its
    * fiber ends.
@@ -339,5 +342,45 @@ export class Source {
       return
     })
   }
+}
 
+/**
+ * A future over one direction of a source: the future face's checked protocol (`CheckedFuture`) around polls that
+ * answer as `pollIo` does. `attempt` makes what progress it can: a result `>= 0` ends the future with `value(result)`,
+ * -EAGAIN leaves its waker parked (taken back when the future is dropped), another `-errno` fails it (`failure`). An
+ * argument the boundary rejects (a buffer detached meanwhile) fails it too, as in the Effect face; any other throw is
+ * a defect.
+ *
+ * @internal
+ */
+export abstract class SourceFuture<A> extends CheckedFuture<A, IoError> {
+  private parked: Waker | undefined = undefined
+
+  constructor(readonly source: Source, readonly direction: Direction, readonly syscall: string) {
+    super()
+  }
+
+  protected abstract attempt(waker: Waker): number
+  protected abstract value(n: number): A
+
+  protected pollInner(waker: Waker): Poll<Exit.Exit<A, IoError>> {
+    let n: number
+    try {
+      n = this.attempt(waker)
+    } catch (error) {
+      this.parked = undefined
+      return poll.ready(Exit.fail(ioError.fromThrown(error, this.syscall)))
+    }
+    if (n === -EAGAIN) {
+      this.parked = waker
+      return poll.pending
+    }
+    this.parked = undefined
+    return poll.ready(n >= 0 ? Exit.succeed(this.value(n)) : Exit.fail(this.source.failure(n, this.syscall)))
+  }
+
+  protected override onDrop(): void {
+    if (this.parked !== undefined) this.source.registration.removeWaker(this.direction, this.parked)
+    this.parked = undefined
+  }
 }

@@ -17,16 +17,15 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { IoError } from "../IoError.js"
-import type * as Reactor from "../Reactor.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
 import type * as Api from "../Timerfd.js"
+import { EPIPE } from "./errno.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
-import { EPIPE, Source } from "./source.js"
-import { attemptSync, registerFd } from "./stream.js"
-import type { ReactorRuntime } from "../ReactorRuntime.js"
-import * as reactorRuntime from "./reactorRuntime.js"
+import * as resource from "./resource.js"
 import { show } from "./show.js"
+import type { Source } from "./source.js"
 
 const clocks: ReadonlySet<string> = new Set<Api.Clock>(["monotonic", "realtime", "boottime"])
 
@@ -158,57 +157,6 @@ export class Timerfd implements Api.Timerfd {
   }
 }
 
-/**
- * What `openReadable` opens: the fd, and what its release does after deregistering and before closing it.
- *
- * @internal
- */
-export interface Opened {
-  readonly fd: number
-  readonly onClose?: (() => void) | undefined
-}
-
-/**
- * `what` (the caller's public name, for the message when the runtime is missing) opens a non-blocking, close-on-exec fd
- * with `open` (which throws a boundary error or an `IoError`) and registers
- * it readable, in the current scope: the release deregisters, runs `onClose`, then closes the fd. When registering
- * fails, `onClose` runs and the fd is closed at once.
- *
- * @internal
- */
-export const openReadable = <A>(
-  what: string,
-  syscall: string,
-  open: () => Opened,
-  wrap: (source: Source) => A,
-  release: (a: A) => Effect.Effect<void>
-): Effect.Effect<A, IoError, ReactorRuntime | Scope.Scope> =>
-  Effect.flatMap(reactorRuntime.reactorFor(what), (io) =>
-    Effect.acquireRelease(
-      attemptSync(() => {
-        let opened: Opened
-        try {
-          opened = open()
-        } catch (error) {
-          throw error instanceof IoError ? error : ioError.fromThrown(error, syscall)
-        }
-        const { fd, onClose } = opened
-        let registration: Reactor.Registration
-        try {
-          registration = registerFd(io, fd, interest.READABLE, false, syscall)
-        } catch (error) {
-          try {
-            onClose?.()
-          } finally {
-            binding.close(fd)
-          }
-          throw error
-        }
-        return wrap(new Source(fd, registration, true, onClose))
-      }),
-      release
-    ))
-
 /** @internal */
 export const make = (options?: Api.Options): Effect.Effect<Timerfd, IoError, ReactorRuntime | Scope.Scope> =>
   Effect.suspend(() => {
@@ -221,11 +169,10 @@ export const make = (options?: Api.Options): Effect.Effect<Timerfd, IoError, Rea
         )
       )
     }
-    return openReadable(
+    return resource.acquireSource(
       "Timerfd.make",
-      "timerfd_create",
+      { interest: interest.READABLE, syscall: "timerfd_create" },
       () => ({ fd: binding.timerfdCreate(clock) }),
-      (source) => new Timerfd(source, clock),
-      (timer) => timer.close
+      (source) => new Timerfd(source, clock)
     )
   })

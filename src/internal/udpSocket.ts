@@ -5,24 +5,21 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { Interest } from "../Interest.js"
 import { IoError } from "../IoError.js"
+import type { ReactorRuntime } from "../ReactorRuntime.js"
 import type { Inet } from "../SocketAddress.js"
 import type * as Api from "../UdpSocket.js"
 import * as address from "./address.js"
-import * as interest from "./interest.js"
+import { EINVAL } from "./errno.js"
 import * as ioError from "./ioError.js"
 import { binding, type NativeAddress } from "./native.js"
+import * as resource from "./resource.js"
+import { type Family, openSocket } from "./socket.js"
 import * as socketAddress from "./socketAddress.js"
-import { EINVAL, Source } from "./source.js"
-import { attemptSync, check, type Family, notBytes, openSocket, registerFd } from "./stream.js"
-import type { ReactorRuntime } from "../ReactorRuntime.js"
-import * as reactorRuntime from "./reactorRuntime.js"
 import { show } from "./show.js"
+import type { Source } from "./source.js"
 
 const constants = binding.constants
-
-const readWrite = (interest.READABLE | interest.WRITABLE) as Interest
 
 /** Where a datagram goes: an `Inet` address or `{ host, port }`; anything else is `InvalidArgument`. */
 const targetOf = (to: unknown, syscall: string): { readonly host: unknown; readonly port: unknown } | IoError => {
@@ -65,7 +62,7 @@ export class UdpSocket implements Api.UdpSocket {
   }
 
   send(bytes: Uint8Array, to?: Api.Target): Effect.Effect<number, IoError> {
-    if (!(bytes instanceof Uint8Array)) return Effect.fail(notBytes("sendto", "bytes"))
+    if (!(bytes instanceof Uint8Array)) return Effect.fail(ioError.notBytes("sendto", "bytes"))
     const fd = this.source.fd
     if (to === undefined) return this.source.io("writable", () => binding.send(fd, bytes), "send", -EINVAL, 0)
     const target = targetOf(to, "sendto")
@@ -73,15 +70,13 @@ export class UdpSocket implements Api.UdpSocket {
     const badPort = address.checkPort(target.port, "sendto")
     if (badPort !== undefined) return Effect.fail(badPort)
     const port = target.port as number
-    return Effect.flatMap(
-      address.resolveHost(target.host, "sendto"),
-      (resolved) => this.source.io("writable", () => binding.sendTo(fd, bytes, resolved.address, port), "sendto", -EINVAL, 0)
-    )
+    return Effect.flatMap(address.resolveHost(target.host, "sendto"), (resolved) =>
+      this.source.io("writable", () => binding.sendTo(fd, bytes, resolved.address, port), "sendto", -EINVAL, 0))
   }
 
   receive(buffer: Uint8Array): Effect.Effect<Api.Datagram, IoError> {
     if (!(buffer instanceof Uint8Array)) {
-      return Effect.fail(notBytes("recvfrom", "buffer"))
+      return Effect.fail(ioError.notBytes("recvfrom", "buffer"))
     }
     const fd = this.source.fd
     let from: Inet = this.inetOf(-1) // the unspecified address, until recvfrom names the sender
@@ -135,25 +130,21 @@ export const bind = (
     const badPort = address.checkPort(port, "bind")
     if (badPort !== undefined) return yield* Effect.fail(badPort)
     const { address: host, family } = yield* address.resolveHost(options.host ?? "127.0.0.1", "bind")
-    const io = yield* reactorRuntime.reactorFor("UdpSocket.bind")
-    return yield* Effect.acquireRelease(
-      attemptSync(() => {
-        const fd = openSocket(family, "dgram")
-        try {
-          if (options.reuseAddress === true) {
-            check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1), "setsockopt")
-          }
-          if (options.reusePort === true) {
-            check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEPORT, 1), "setsockopt")
-          }
-          const bound = binding.bind(fd, host, port)
-          if (bound < 0) throw ioError.atAddress(ioError.fromErrno(bound, "bind"), address.formatInet(host, port))
-        } catch (error) {
-          binding.close(fd)
-          throw error
+    return yield* resource.acquireSource("UdpSocket.bind", { interest: resource.readWrite, syscall: "bind" }, () => {
+      const fd = openSocket(family, "dgram")
+      try {
+        if (options.reuseAddress === true) {
+          ioError.check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1), "setsockopt")
         }
-        return new UdpSocket(new Source(fd, registerFd(io, fd, readWrite, true, "bind"), true), family)
-      }),
-      (socket) => socket.close
-    )
+        if (options.reusePort === true) {
+          ioError.check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEPORT, 1), "setsockopt")
+        }
+        const bound = binding.bind(fd, host, port)
+        if (bound < 0) throw ioError.atAddress(ioError.fromErrno(bound, "bind"), address.formatInet(host, port))
+      } catch (error) {
+        binding.close(fd)
+        throw error
+      }
+      return { fd }
+    }, (source) => new UdpSocket(source, family))
   })
