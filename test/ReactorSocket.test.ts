@@ -23,6 +23,7 @@ import type { Scope } from "effect/Scope"
 import * as UnixListener from "../src/UnixListener.js"
 import * as UnixStream from "../src/UnixStream.js"
 import { fdCount } from "./utils/fds.js"
+import { awaitSuspended } from "./utils/sockets.js"
 
 /** The raw side of a connection: a stream socket from our IO types. */
 type Peer = TcpStream.TcpStream | UnixStream.UnixStream
@@ -239,7 +240,7 @@ for (const transport of transports) {
         const socket = yield* ReactorSocket.makeNet(options)
         const write = yield* socket.writer
         const written = yield* Effect.fork(write("early"))
-        yield* Effect.sleep("20 millis")
+        yield* awaitSuspended(written)
         expect(written.unsafePoll()).toBeNull()
         const run = yield* Effect.fork(socket.run(() => {}))
         const peer = yield* accept
@@ -384,10 +385,11 @@ for (const transport of transports) {
         // The peer does not read yet: the first write fills the socket buffers and holds the connection.
         const big = new Uint8Array(8 * 1024 * 1024).fill(1)
         const first = yield* Effect.fork(write(big))
-        yield* Effect.sleep("20 millis")
+        yield* awaitSuspended(first)
         const second = yield* Effect.fork(write(new Uint8Array(1024 * 1024).fill(2)))
+        yield* awaitSuspended(second)
         const third = yield* Effect.fork(write(new Uint8Array(1024 * 1024).fill(3)))
-        yield* Effect.sleep("20 millis")
+        yield* awaitSuspended(third)
         expect(first.unsafePoll()).toBeNull()
         yield* Fiber.interrupt(second)
         const received = yield* readExactly(peer, big.length + 1024 * 1024)
