@@ -17,7 +17,7 @@ import { binding } from "../src/internal/native.js"
 import * as Reactor from "../src/Reactor.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import { fdCount, FdScope } from "./utils/fds.js"
-import { eventually } from "./utils/sockets.js"
+import { awaitParked, parkedWakers } from "./utils/registration.js"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -35,7 +35,8 @@ describe("AsyncFd", () => {
       const writer = yield* AsyncFd.register(writeEnd, { interest: Interest.writable })
       const buffer = new Uint8Array(16)
       const pending = yield* Effect.fork(reader.read(buffer))
-      yield* Effect.sleep("10 millis")
+      // The read has found the pipe empty and waits: the write below is what ends it.
+      yield* awaitParked(reader)
       yield* writer.write(Buffer.from("pipe"))
       expect(yield* Fiber.join(pending)).toBe(4)
       // Fill the pipe until write would block, then drain: the blocked write completes.
@@ -47,7 +48,7 @@ describe("AsyncFd", () => {
         written += n
       }
       const blocked = yield* Effect.fork(writer.write(chunk))
-      yield* Effect.sleep("10 millis")
+      yield* awaitParked(writer, 1, "writable")
       expect(blocked.unsafePoll()).toBeNull()
       expect(fds.drain(readEnd)).toBe(written)
       expect(yield* Fiber.join(blocked)).toBeGreaterThan(0)
@@ -69,7 +70,9 @@ describe("AsyncFd", () => {
         return n === -binding.constants.EAGAIN ? AsyncFd.WouldBlock : Number(Buffer.from(counter).readBigUInt64LE())
       })
       const waiting = yield* Effect.fork(next)
-      yield* Effect.sleep("10 millis")
+      // One attempt said WouldBlock and the read waits; the write below makes the second attempt succeed.
+      yield* awaitParked(asyncFd)
+      expect(attempts).toBe(1)
       const add = Buffer.alloc(8)
       add.writeBigUInt64LE(3n)
       binding.write(efd, add)
@@ -83,7 +86,7 @@ describe("AsyncFd", () => {
       expect(binding.read(efd, counter)).toBe(-binding.constants.EAGAIN)
       asyncFd.clearReadiness(readiness)
       const again = yield* Effect.fork(asyncFd.readable)
-      yield* Effect.sleep("10 millis")
+      yield* awaitParked(asyncFd)
       expect(again.unsafePoll()).toBeNull()
       binding.write(efd, add)
       yield* Fiber.join(again)
@@ -98,14 +101,13 @@ describe("AsyncFd", () => {
       yield* Effect.scoped(Effect.gen(function*() {
         const asyncFd = yield* AsyncFd.register(readEnd, { interest: Interest.readable })
         const waiting = yield* Effect.fork(asyncFd.read(new Uint8Array(4)))
-        const registration = asyncFd.registration as unknown as { waiters: Array<Array<unknown>> }
-        yield* eventually(() => registration.waiters[0]!.length === 1)
+        yield* awaitParked(asyncFd)
         yield* Fiber.interrupt(waiting)
-        expect(registration.waiters[0]!.length).toBe(0)
+        expect(parkedWakers(asyncFd)).toBe(0)
         const ready = yield* Effect.fork(asyncFd.readable)
-        yield* eventually(() => registration.waiters[0]!.length === 1)
+        yield* awaitParked(asyncFd)
         yield* Fiber.interrupt(ready)
-        expect(registration.waiters[0]!.length).toBe(0)
+        expect(parkedWakers(asyncFd)).toBe(0)
       }))
       expect(reactor.registrations).toBe(0)
       expect(fdCount()).toBe(before + 2)
@@ -290,7 +292,7 @@ describe("AsyncFd.pipe", () => {
       const reader = yield* AsyncFd.register(pipe.readFd, { interest: Interest.readable })
       const buffer = new Uint8Array(16)
       const pending = yield* Effect.fork(reader.read(buffer))
-      yield* Effect.sleep("10 millis")
+      yield* awaitParked(reader)
       expect(pending.unsafePoll()).toBeNull()
       Fs.writeSync(pipe.writeFd, "later")
       expect(yield* Fiber.join(pending)).toBe(5)

@@ -34,6 +34,13 @@ const value = <A, E>(exit: Exit.Exit<A, E> | undefined): A => {
 /** The task's exit, once it has one (read directly: a handle may be polled to Ready only once). */
 const joined = <A, E>(handle: JoinHandle<A, E>): Exit.Exit<A, E> | undefined => handle.task.exit
 
+/** The task's exit, awaited on Node's loop through the handle's waker (integrated mode). */
+const completion = <A, E>(handle: JoinHandle<A, E>): Promise<Exit.Exit<A, E>> =>
+  new Promise((resolve) => {
+    const waker = { wake: () => resolve(joined(handle)!), willWake: () => false } as unknown as Waker
+    if (handle.poll(waker)._tag === "Ready") resolve(joined(handle)!)
+  })
+
 describe("Executor", () => {
   it("spawn runs the task at the next tick, never inline", () => {
     const executor = new Executor()
@@ -250,10 +257,7 @@ describe("Executor", () => {
       const handle = executor.spawn(delay)
       let nodeTimerRan = false
       setTimeout(() => (nodeTimerRan = true), 1)
-      const exit = await new Promise<Exit.Exit<number, never>>((resolve) => {
-        const waker = { wake: () => resolve(joined(handle)!), willWake: () => false } as unknown as Waker
-        if (handle.poll(waker)._tag === "Ready") resolve(joined(handle)!)
-      })
+      const exit = await completion(handle)
       expect(value(exit)).toBeGreaterThan(0)
       expect(nodeTimerRan).toBe(true)
       executor.close()
@@ -267,8 +271,9 @@ describe("Executor", () => {
       await new Promise((resolve) => setImmediate(resolve))
       expect(gate.polls).toBe(1)
       setTimeout(() => gate.open(), 5)
-      await new Promise((resolve) => setTimeout(resolve, 30))
-      expect(value(joined(handle))).toBe("open")
+      // Only the timer's wake, then a poll by the loop, can complete the task: wait for its completion, not a time.
+      expect(value(await completion(handle))).toBe("open")
+      expect(gate.polls).toBe(2)
       executor.close()
     })
   })

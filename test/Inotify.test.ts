@@ -19,7 +19,7 @@ import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import { interruptParked } from "./utils/boundary.js"
 import { runExample } from "./utils/examples.js"
 import { fdCount } from "./utils/fds.js"
-import { eventually } from "./utils/sockets.js"
+import { awaitParked } from "./utils/registration.js"
 
 const { Mask } = Inotify
 
@@ -320,12 +320,10 @@ describe("Inotify", () => {
       const inotify = yield* Inotify.make()
       yield* inotify.watch(dir, Mask.create)
       yield* interruptParked(inotify, inotify.read)
-      const registration = (inotify as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } })
-        .source.registration
       // A consumer of the stream gets the events, then the end once the instance closes.
       const consumer = yield* Effect.fork(Stream.runCollect(inotify.events))
       Fs.writeFileSync(Path.join(dir, "seen"), "")
-      yield* eventually(() => registration.waiters[0]!.length === 1)
+      yield* awaitParked(inotify)
       yield* inotify.close
       const seen = Chunk.toReadonlyArray(yield* Fiber.join(consumer)).map(show)
       expect(seen).toEqual([[dir, "seen", "create"]])

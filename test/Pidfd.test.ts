@@ -20,6 +20,7 @@ import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import { interruptParked } from "./utils/boundary.js"
 import { runExample } from "./utils/examples.js"
 import { fdCount } from "./utils/fds.js"
+import { awaitParked, cachedReadiness } from "./utils/registration.js"
 import { eventually } from "./utils/sockets.js"
 
 const failure = <A, E extends { readonly reason: string; readonly code?: string | undefined }>(exit: Exit.Exit<A, E>) =>
@@ -69,13 +70,6 @@ const processState = (pid: number): string => {
 
 /** Opens what the runtime opens lazily for children (libuv's SIGCHLD pipe), so fd counts compare like with like. */
 const warm = Effect.scoped(Effect.flatMap(node("0"), closedOf))
-
-/** A pidfd's registration (reactor internals): the wakers parked per direction, the cached readiness. */
-const registrationOf = (pidfd: Pidfd.Pidfd) =>
-  (pidfd as unknown as { source: { registration: { waiters: Array<Array<unknown>>; ready: number } } }).source
-    .registration
-
-const readWaiters = (pidfd: Pidfd.Pidfd): number => registrationOf(pidfd).waiters[0]!.length
 
 /** Runs `body` in a scope of its own, then checks that every fd it opened is closed. */
 const leakFree = <A, E, R>(body: Effect.Effect<A, E, R>) =>
@@ -173,7 +167,7 @@ describe("Pidfd", () => {
       const pidfds = [yield* Pidfd.fromChildProcess(first.child), yield* Pidfd.fromChildProcess(second.child)]
       // Turn the reactor by hand, so Node's loop (and libuv's SIGCHLD handling) does not run, until both pidfds are
       // readable: both children are zombies, and libuv will reap them in one pass, then call back one after the other.
-      const readable = () => pidfds.every((pidfd) => (registrationOf(pidfd).ready & Reactor.readable) !== 0)
+      const readable = () => pidfds.every((pidfd) => (cachedReadiness(pidfd) & Reactor.readable) !== 0)
       for (let i = 0; i < 100 && !readable(); i++) reactor.turn(100)
       expect(readable()).toBe(true)
       expect([first, second].map(({ child }) => processState(child.pid!))).toEqual(["Z", "Z"])
@@ -227,14 +221,14 @@ describe("Pidfd", () => {
       yield* interruptParked(pidfd, pidfd.exit)
       expect(child.exitCode === null && child.signalCode === null).toBe(true)
       const again = yield* Effect.fork(pidfd.exit)
-      yield* eventually(() => readWaiters(pidfd) === 1)
+      yield* awaitParked(pidfd)
       yield* pidfd.kill()
       expect(yield* Fiber.join(again)).toEqual(killedBy("SIGTERM", 15))
 
       const other = yield* node(SLEEPER)
       const closing = yield* Pidfd.fromChildProcess(other.child)
       const pending = yield* Effect.fork(closing.exit)
-      yield* eventually(() => readWaiters(closing) === 1)
+      yield* awaitParked(closing)
       yield* closing.close
       expect(failure(yield* Effect.exit(Fiber.join(pending)))?.reason).toBe("Closed")
     })).pipe(Effect.provide(ReactorRuntime.layer)))

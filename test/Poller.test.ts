@@ -38,6 +38,15 @@ const codeOf = (f: () => unknown): unknown => {
   return "no error"
 }
 
+/**
+ * Resolves after `turns` full turns of Node's loop: each `setImmediate` runs in the check phase, after the poll phase
+ * that runs the callbacks of watched fds, so a watched poller whose fd is readable is called back at least
+ * `turns - 1` times before this resolves.
+ */
+const loopTurns = async (turns: number): Promise<void> => {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
 describe.each(["epoll", "poll"] as const)("Poller (%s backend)", (backend) => {
   let fds: FdScope
   let poller: Poller.PollerHandle
@@ -465,13 +474,19 @@ describe.each(["epoll", "poll"] as const)("Poller (%s backend)", (backend) => {
     it("a notify runs the callback once, and it reports no event", async () => {
       let calls = 0
       const events: Array<Event> = []
-      poller.watch(() => {
-        calls++
-        events.push(...wait(0))
+      const called = new Promise<void>((resolve) => {
+        poller.watch(() => {
+          calls++
+          events.push(...wait(0))
+          resolve()
+        })
       })
       poller.notify()
       poller.notify()
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      await called
+      // Turns of the loop that poll the poller's fd again: were the two notifies not coalesced into one wake-up (the
+      // poller's fd still readable after the callback's wait), they would call back again.
+      await loopTurns(3)
       poller.unwatch()
       expect(calls).toBe(1)
       expect(events).toEqual([])
@@ -487,9 +502,20 @@ describe.each(["epoll", "poll"] as const)("Poller (%s backend)", (backend) => {
       })
       poller.unwatch()
       fds.write(write, "x")
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      // Turns of the loop in which the pipe is readable: a watch would have been called back in them.
+      await loopTurns(3)
       expect(calls).toBe(0)
       expect(wait(0)).toEqual([[61, PollEvent.readable]])
+      // The control: watched again, the same readiness calls back.
+      await new Promise<void>((resolve) => {
+        poller.watch(() => {
+          calls++
+          wait(0)
+          poller.unwatch()
+          resolve()
+        })
+      })
+      expect(calls).toBe(1)
     })
   })
 })

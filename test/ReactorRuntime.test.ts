@@ -40,6 +40,7 @@ import * as SimpleFuture from "../src/SimpleFuture.js"
 import { runChild } from "./utils/child.js"
 import { fdCount, FdScope } from "./utils/fds.js"
 import { Gate } from "./utils/futures.js"
+import { awaitParked, parkedWakers } from "./utils/registration.js"
 import { runtimeOver } from "./utils/runtime.js"
 import type { Executor as ExecutorClass } from "../src/internal/executor.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
@@ -362,12 +363,15 @@ describe("ReactorRuntime", () => {
       Effect.scoped(Effect.gen(function*() {
         const { fds, read, registration, write } = yield* pipeSource
         const fiber = yield* Effect.fork(Executor.run(readPipe(registration, read)))
-        yield* Effect.sleep("10 millis")
+        yield* awaitParked(registration)
         yield* Fiber.interrupt(fiber)
-        // The readiness arrives after the interruption: no task is left to wake.
+        expect(parkedWakers(registration)).toBe(0)
+        // The readiness arrives after the interruption: the turn delivers it (the registration caches it) and wakes
+        // no task.
         fds.write(write, "late")
         const reactor = yield* Reactor.Reactor
         expect(reactor.turn(50)).toBe(0)
+        expect(registration.ready & Reactor.readable).not.toBe(0)
         const executor = yield* Executor.Executor
         expect(executor.handle.tasks).toBe(0)
       })).pipe(Effect.provide(ReactorRuntime.layer)))
@@ -381,9 +385,11 @@ describe("ReactorRuntime", () => {
         yield* Fiber.interrupt(fiber)
         expect(gate.drops).toBe(1)
         expect(gate.waker).toBeUndefined()
-        // A stale waker held elsewhere no longer reaches the cancelled task.
+        // A stale waker held elsewhere no longer reaches the cancelled task. The run queue is FIFO: a task spawned
+        // after the wake runs after whatever the wake queued, so once it has run the cancelled task would have been
+        // polled again.
         waker.wake()
-        yield* Effect.sleep("5 millis")
+        expect(yield* Executor.run(SimpleFuture.succeed("after the wake"))).toBe("after the wake")
         expect(gate.polls).toBe(1)
         const executor = yield* Executor.Executor
         expect(executor.handle.tasks).toBe(0)

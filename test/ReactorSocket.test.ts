@@ -22,7 +22,11 @@ import * as TcpStream from "../src/TcpStream.js"
 import type { Scope } from "effect/Scope"
 import * as UnixListener from "../src/UnixListener.js"
 import * as UnixStream from "../src/UnixStream.js"
+import * as ioError from "../src/internal/ioError.js"
+import * as reactorSocket from "../src/internal/reactorSocket.js"
+import type * as Waker from "../src/Waker.js"
 import { fdCount } from "./utils/fds.js"
+import { awaitSuspended } from "./utils/sockets.js"
 
 /** The raw side of a connection: a stream socket from our IO types. */
 type Peer = TcpStream.TcpStream | UnixStream.UnixStream
@@ -239,7 +243,7 @@ for (const transport of transports) {
         const socket = yield* ReactorSocket.makeNet(options)
         const write = yield* socket.writer
         const written = yield* Effect.fork(write("early"))
-        yield* Effect.sleep("20 millis")
+        yield* awaitSuspended(written)
         expect(written.unsafePoll()).toBeNull()
         const run = yield* Effect.fork(socket.run(() => {}))
         const peer = yield* accept
@@ -384,10 +388,11 @@ for (const transport of transports) {
         // The peer does not read yet: the first write fills the socket buffers and holds the connection.
         const big = new Uint8Array(8 * 1024 * 1024).fill(1)
         const first = yield* Effect.fork(write(big))
-        yield* Effect.sleep("20 millis")
+        yield* awaitSuspended(first)
         const second = yield* Effect.fork(write(new Uint8Array(1024 * 1024).fill(2)))
+        yield* awaitSuspended(second)
         const third = yield* Effect.fork(write(new Uint8Array(1024 * 1024).fill(3)))
-        yield* Effect.sleep("20 millis")
+        yield* awaitSuspended(third)
         expect(first.unsafePoll()).toBeNull()
         yield* Fiber.interrupt(second)
         const received = yield* readExactly(peer, big.length + 1024 * 1024)
@@ -485,5 +490,130 @@ describe("ReactorSocket resources", () => {
         }
       })).pipe(Effect.provide(ReactorRuntime.layer))
       yield* eventually(() => fdCount() <= before)
+    }))
+})
+
+/**
+ * A connection whose kernel buffer takes `room` bytes in all through `pollWrite` (then -EAGAIN), whose `writeAll`
+ * waits while `full` is closed, and whose sends fail with `failure` when it is set. `sent` lists what went out.
+ */
+class FakeConnection implements reactorSocket.Connection<IoError> {
+  readonly sent: Array<string> = []
+  room = Number.POSITIVE_INFINITY
+  failure: IoError | undefined = undefined
+  readonly drained = Effect.unsafeMakeLatch(true)
+  private readonly decoder = new TextDecoder()
+  read = () => Effect.die("not read in these tests")
+  shutdown = () => Effect.void
+  pollWrite = (_waker: Waker.Waker, bytes: Uint8Array): number => {
+    if (this.failure !== undefined) return -Os.constants.errno.EPIPE
+    const n = Math.min(this.room, bytes.length)
+    if (n === 0) return -Os.constants.errno.EAGAIN
+    this.room -= n
+    this.sent.push(this.decoder.decode(bytes.subarray(0, n)))
+    return n
+  }
+  writeAll = (bytes: Uint8Array): Effect.Effect<void, IoError> =>
+    this.failure !== undefined
+      ? Effect.fail(this.failure)
+      : Effect.zipRight(this.drained.await, Effect.sync(() => void this.sent.push(this.decoder.decode(bytes))))
+  removeWaker = () => {}
+}
+
+describe("EchoShortcut (the read loop runs an echo's write itself)", () => {
+  const setup = () => {
+    const conn = new FakeConnection()
+    const lock = new reactorSocket.WriteLock(conn)
+    const echo = new reactorSocket.EchoShortcut()
+    const forked: Array<Effect.Effect<unknown, unknown, any>> = []
+    // What the socket's writer returns for a chunk, kept by the shortcut as `write` does.
+    const write = (chunk: string) => {
+      const effect = lock.writeAll(bytes(chunk))
+      echo.made(effect, chunk)
+      return effect
+    }
+    const run = (effect: Effect.Effect<unknown, unknown, any>) => echo.run(effect, lock, (fiber) => forked.push(fiber))
+    return { conn, lock, echo, forked, write, run }
+  }
+
+  it.effect("the write just made is sent at once, without a fiber, and only once", () =>
+    Effect.gen(function*() {
+      const { conn, forked, run, write } = setup()
+      const effect = write("abc")
+      run(effect)
+      expect(conn.sent).toEqual(["abc"])
+      expect(forked).toEqual([])
+      // Handed back again, it is no longer the write just made: forked as it is, and sent when that fiber runs.
+      run(effect)
+      expect(forked).toEqual([effect])
+      yield* forked[0]!
+      expect(conn.sent).toEqual(["abc", "abc"])
+    }))
+
+  it.effect("any other effect is forked as it is: an earlier write, another effect, a CloseEvent's write", () =>
+    Effect.gen(function*() {
+      const { conn, echo, forked, run, write } = setup()
+      const earlier = write("a")
+      write("b")
+      run(earlier)
+      const other = Effect.void
+      run(other)
+      const close = Effect.void
+      echo.made(close, new Socket.CloseEvent())
+      run(close)
+      expect(forked).toEqual([earlier, other, close])
+      expect(conn.sent).toEqual([])
+      // With no connection open there is nothing to try: the write just made is forked too.
+      const orphan = write("c")
+      echo.run(orphan, undefined, (fiber) => forked.push(fiber))
+      expect(forked.at(-1)).toBe(orphan)
+    }))
+
+  it.live("a write the socket takes in part: the rest is forked holding the lock, so later writes go after it", () =>
+    Effect.gen(function*() {
+      const { conn, forked, lock, run, write } = setup()
+      conn.room = 2
+      conn.drained.unsafeClose()
+      run(write("abcdef"))
+      expect(conn.sent).toEqual(["ab"])
+      expect(forked).toHaveLength(1)
+      const rest = yield* Effect.fork(forked[0]!)
+      const later = yield* Effect.fork(lock.writeAll(bytes("XYZ")))
+      yield* awaitSuspended(later)
+      conn.drained.unsafeOpen()
+      yield* Fiber.join(rest)
+      yield* Fiber.join(later)
+      expect(conn.sent).toEqual(["ab", "cdef", "XYZ"])
+    }))
+
+  it.live("with a write in flight, the echo is forked as it is and waits its turn behind it", () =>
+    Effect.gen(function*() {
+      const { conn, forked, lock, run, write } = setup()
+      conn.room = 0
+      conn.drained.unsafeClose()
+      const first = yield* Effect.fork(lock.writeAll(bytes("first")))
+      yield* awaitSuspended(first)
+      const echoed = write("echo")
+      run(echoed)
+      expect(forked).toEqual([echoed])
+      const second = yield* Effect.fork(forked[0]!)
+      yield* awaitSuspended(second)
+      expect(conn.sent).toEqual([])
+      conn.drained.unsafeOpen()
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+      expect(conn.sent).toEqual(["first", "echo"])
+    }))
+
+  it.effect("a send that fails is forked as it is, and its fiber fails with the write's error", () =>
+    Effect.gen(function*() {
+      const { conn, forked, run, write } = setup()
+      conn.failure = ioError.closed("send")
+      const effect = write("lost")
+      run(effect)
+      expect(forked).toEqual([effect])
+      const error = yield* Effect.flip(forked[0]!)
+      expect(error).toMatchObject({ _tag: "SocketError", reason: "Write", cause: conn.failure })
+      expect(conn.sent).toEqual([])
     }))
 })

@@ -18,6 +18,7 @@ import * as TcpListener from "../src/TcpListener.js"
 import * as TcpStream from "../src/TcpStream.js"
 import * as Waker from "../src/Waker.js"
 import { fdCount, FdScope } from "./utils/fds.js"
+import { awaitParked, parkedWakers } from "./utils/registration.js"
 import { bytes, eventually, readExactly } from "./utils/sockets.js"
 
 const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
@@ -138,14 +139,12 @@ describe("TcpListener", () => {
       const before = fdCount()
       yield* Effect.scoped(Effect.gen(function*() {
         const listener = yield* TcpListener.bind({ port: 0 })
-        const registration = (listener as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } })
-          .source.registration
         const accepting = yield* Effect.fork(Effect.scoped(listener.accept))
-        yield* eventually(() => registration.waiters[0]!.length === 1)
+        yield* awaitParked(listener)
         yield* Fiber.interrupt(accepting)
-        expect(registration.waiters[0]!.length).toBe(0)
+        expect(parkedWakers(listener)).toBe(0)
         const again = yield* Effect.fork(Effect.exit(Effect.scoped(listener.accept)))
-        yield* eventually(() => registration.waiters[0]!.length === 1)
+        yield* awaitParked(listener)
         yield* listener.close
         expect(failureReason(yield* Fiber.join(again))).toBe("Closed")
       }))

@@ -20,6 +20,7 @@ import * as TcpStream from "../src/TcpStream.js"
 import * as SimpleFuture from "../src/SimpleFuture.js"
 import * as Waker from "../src/Waker.js"
 import { fdCount, FdScope } from "./utils/fds.js"
+import { awaitParked, cachedReadiness, parkedWakers } from "./utils/registration.js"
 import { bytes, connectedPair, eventually, readExactly, text } from "./utils/sockets.js"
 import { runExample } from "./utils/examples.js"
 import * as readSlab from "../src/internal/readSlab.js"
@@ -60,11 +61,12 @@ describe("TcpStream", () => {
       const total = yield* Stream.runFold(server.stream(), 0, (n, chunk) => n + chunk.length)
       yield* Fiber.join(writer)
       expect(total).toBe(payload.length)
-      const reader = yield* Effect.fork(server.read(new Uint8Array(4)))
-      yield* Effect.sleep("10 millis")
+      // The server's read side is at EOF now, so the pending read is the client's: it waits, then the bytes written
+      // back wake it through a re-armed registration.
+      const reader = yield* Effect.fork(readExactly(client, 4))
+      yield* awaitParked(client)
       yield* server.writeAll(bytes("back"))
-      expect(yield* readExactly(client, 4)).toBe("back")
-      yield* Fiber.interrupt(reader)
+      expect(yield* Fiber.join(reader)).toBe("back")
     })).pipe(Effect.provide(ReactorRuntime.layerWith({ backend: "poll" }))))
 
   it.live("reads without suspending when data is there, and 0 at end of stream", () =>
@@ -99,7 +101,7 @@ describe("TcpStream", () => {
       // Detached while the read waits for data: the retry after the wake-up is refused.
       const buffer = new Uint8Array(8)
       const waiting = yield* Effect.fork(Effect.exit(client.read(buffer)))
-      yield* Effect.sleep("20 millis")
+      yield* awaitParked(client)
       structuredClone(buffer.buffer, { transfer: [buffer.buffer] })
       yield* server.writeAll(bytes("late"))
       expect(failureReason(yield* Fiber.join(waiting))).toBe("InvalidArgument")
@@ -125,7 +127,7 @@ describe("TcpStream", () => {
       expect(seen.join("")).toBe("abcdefghij")
       // A pending readChunk waits for the next bytes.
       const pending = yield* Effect.fork(client.readChunk())
-      yield* Effect.sleep("10 millis")
+      yield* awaitParked(client)
       expect(pending.unsafePoll()).toBeNull()
       yield* server.writeAll(bytes("k"))
       expect(text([yield* Fiber.join(pending)])).toBe("k")
@@ -226,11 +228,10 @@ describe("TcpStream", () => {
     Effect.scoped(Effect.gen(function*() {
       const { client, server } = yield* connectedPair
       const reader = yield* Effect.fork(Effect.exit(client.read(new Uint8Array(16))))
-      yield* Effect.sleep("10 millis")
-      // Unread data in the server's receive buffer: close(2) sends RST instead of FIN.
+      yield* awaitParked(client)
+      // Unread data in the server's receive buffer (its reactor has seen it arrive): close(2) sends RST instead of FIN.
       yield* client.writeAll(bytes("unread"))
-      yield* eventually(() => true)
-      yield* Effect.sleep("10 millis")
+      yield* eventually(() => (cachedReadiness(server) & Reactor.readable) !== 0)
       yield* server.close
       const exit = yield* Fiber.join(reader)
       expect(failureReason(exit)).toBe("ConnectionReset")
@@ -240,7 +241,7 @@ describe("TcpStream", () => {
     Effect.scoped(Effect.gen(function*() {
       const { client, server } = yield* connectedPair
       yield* client.writeAll(bytes("unread"))
-      yield* Effect.sleep("10 millis")
+      yield* eventually(() => (cachedReadiness(server) & Reactor.readable) !== 0)
       yield* server.close
       yield* Effect.sleep("10 millis")
       const exit = yield* Effect.exit(Effect.forever(client.writeAll(new Uint8Array(65536))))
@@ -254,7 +255,8 @@ describe("TcpStream", () => {
     Effect.scoped(Effect.gen(function*() {
       const { client, server } = yield* connectedPair
       const writer = yield* Effect.fork(Effect.exit(client.writeAll(new Uint8Array(32 * 1024 * 1024))))
-      yield* Effect.sleep("20 millis")
+      // Mid-transfer: the socket buffers are full and the rest waits for room.
+      yield* awaitParked(client, 1, "writable")
       yield* server.close
       const exit = yield* Fiber.join(writer)
       expect(["BrokenPipe", "ConnectionReset"]).toContain(failureReason(exit))
@@ -347,7 +349,7 @@ describe("TcpStream", () => {
     Effect.scoped(Effect.gen(function*() {
       const { client } = yield* connectedPair
       const reader = yield* Effect.fork(Effect.exit(client.read(new Uint8Array(4))))
-      yield* Effect.sleep("10 millis")
+      yield* awaitParked(client)
       yield* client.close
       expect(failureReason(yield* Fiber.join(reader))).toBe("Closed")
     })).pipe(Effect.provide(ReactorRuntime.layer)))
@@ -355,12 +357,11 @@ describe("TcpStream", () => {
   it.live("a short read clears the cached readiness, so the next read waits without a syscall that says EAGAIN", () =>
     Effect.scoped(Effect.gen(function*() {
       const { client, server } = yield* connectedPair
-      const registration = (client as unknown as { source: { registration: { ready: number } } }).source.registration
       yield* server.writeAll(bytes("hello"))
       const buffer = new Uint8Array(64)
       expect(yield* client.read(buffer)).toBe(5)
       // Five bytes of 64: the receive buffer was drained, and the cache says so.
-      expect(registration.ready & Reactor.readable).toBe(0)
+      expect(cachedReadiness(client) & Reactor.readable).toBe(0)
       const waker = Waker.make(() => {})
       expect(client.pollRead(waker, buffer)).toBe(-binding.constants.EAGAIN)
       // The next event sets it again and the read goes through.
@@ -374,18 +375,14 @@ describe("TcpStream", () => {
       const before = fdCount()
       yield* Effect.scoped(Effect.gen(function*() {
         const { client, server } = yield* connectedPair
-        const registration = (client as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } })
-          .source.registration
         const reader = yield* Effect.fork(client.read(new Uint8Array(4)))
-        yield* eventually(() => registration.waiters[0]!.length === 1)
+        yield* awaitParked(client)
         yield* Fiber.interrupt(reader)
-        expect(registration.waiters[0]!.length).toBe(0)
+        expect(parkedWakers(client)).toBe(0)
         const writer = yield* Effect.fork(Effect.forever(server.writeAll(new Uint8Array(1 << 20))))
-        const serverRegistration =
-          (server as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } }).source.registration
-        yield* eventually(() => serverRegistration.waiters[1]!.length === 1)
+        yield* awaitParked(server, 1, "writable")
         yield* Fiber.interrupt(writer)
-        expect(serverRegistration.waiters[1]!.length).toBe(0)
+        expect(parkedWakers(server, "writable")).toBe(0)
         // The socket still works after the interruptions.
         yield* client.writeAll(bytes("ok"))
         expect(yield* readExactly(server, 2)).toBe("ok")
@@ -398,35 +395,32 @@ describe("TcpStream", () => {
   it.live("two fibers reading at once: both are served; interrupting either one, the slot's or the second, leaves no waker", () =>
     Effect.scoped(Effect.gen(function*() {
       const { client, server } = yield* connectedPair
-      const registration = (client as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } })
-        .source.registration
-      const parked = (n: number) => eventually(() => registration.waiters[0]!.length === n)
       // Two reads of one byte, parked in order: the first takes the direction's slot, the second waits with a
       // canceler of its own.
       const twoWaiting = Effect.gen(function*() {
         const first = yield* Effect.fork(client.read(new Uint8Array(1)))
-        yield* parked(1)
+        yield* awaitParked(client, 1)
         const second = yield* Effect.fork(client.read(new Uint8Array(1)))
-        yield* parked(2)
+        yield* awaitParked(client, 2)
         return [first, second] as const
       })
       const [first, second] = yield* twoWaiting
       yield* server.writeAll(bytes("ab"))
       expect([yield* Fiber.join(first), yield* Fiber.join(second)]).toEqual([1, 1])
-      expect(registration.waiters[0]!.length).toBe(0)
+      expect(parkedWakers(client)).toBe(0)
       // Interrupt the second waiter, then the slot's: each takes its own waker back, the other stays parked.
       const [slotHolder, contender] = yield* twoWaiting
       yield* Fiber.interrupt(contender)
-      expect(registration.waiters[0]!.length).toBe(1)
+      expect(parkedWakers(client)).toBe(1)
       yield* Fiber.interrupt(slotHolder)
-      expect(registration.waiters[0]!.length).toBe(0)
+      expect(parkedWakers(client)).toBe(0)
       // And the other way round: the slot's waiter goes first; the second is still served.
       const [a, b] = yield* twoWaiting
       yield* Fiber.interrupt(a)
-      expect(registration.waiters[0]!.length).toBe(1)
+      expect(parkedWakers(client)).toBe(1)
       yield* server.writeAll(bytes("c"))
       expect(yield* Fiber.join(b)).toBe(1)
-      expect(registration.waiters[0]!.length).toBe(0)
+      expect(parkedWakers(client)).toBe(0)
       yield* server.writeAll(bytes("d"))
       expect(yield* readExactly(client, 1)).toBe("d")
     })).pipe(Effect.provide(ReactorRuntime.layer)))
@@ -455,16 +449,14 @@ describe("TcpStream", () => {
       const { client, server } = yield* connectedPair
       const buffer = new Uint8Array(16)
       const reading = yield* Effect.fork(Executor.run(client.readFuture(buffer)))
-      yield* Effect.sleep("5 millis")
+      yield* awaitParked(client)
       yield* Executor.run(server.writeAllFuture(bytes("future")))
       const n = yield* Fiber.join(reading)
       expect(text([buffer.subarray(0, n)])).toBe("future")
-      const registration = (client as unknown as { source: { registration: { waiters: Array<Array<unknown>> } } })
-        .source.registration
       const pending = yield* Effect.fork(Executor.run(client.readFuture(buffer)))
-      yield* eventually(() => registration.waiters[0]!.length === 1)
+      yield* awaitParked(client)
       yield* Fiber.interrupt(pending)
-      expect(registration.waiters[0]!.length).toBe(0)
+      expect(parkedWakers(client)).toBe(0)
       // pollRead directly: -EAGAIN with the waker parked, then the count once data arrives.
       let woken = 0
       const waker = Waker.make(() => void woken++)

@@ -8,29 +8,25 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { binding } from "../src/internal/native.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as UnixListener from "../src/UnixListener.js"
 import * as UnixStream from "../src/UnixStream.js"
-import { fdCount, FdScope } from "./utils/fds.js"
+import { fdCount, FdScope, tempDir } from "./utils/fds.js"
 import { bytes, readExactly, text } from "./utils/sockets.js"
 
 const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
 
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-reactor-"))),
-  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-)
+const unixDir = tempDir("effect-reactor-")
 
 describe("UnixStream", () => {
   it.live("echo with half-close, addresses, and the socket file removed on release", () =>
     Effect.gen(function*() {
       const before = fdCount()
       const path = yield* Effect.scoped(Effect.gen(function*() {
-        const dir = yield* tempDir
+        const dir = yield* unixDir
         const path = Path.join(dir, "echo.sock")
         yield* Effect.scoped(Effect.gen(function*() {
           const listener = yield* UnixListener.bind({ path })
@@ -60,7 +56,7 @@ describe("UnixStream", () => {
 
   it.live("errors: missing path, nobody listening, existing path, bad path", () =>
     Effect.scoped(Effect.gen(function*() {
-      const dir = yield* tempDir
+      const dir = yield* unixDir
       const missing = Path.join(dir, "missing.sock")
       expect(failureReason(yield* Effect.exit(UnixStream.connect({ path: missing })))).toBe("NotFound")
       // A socket file nobody listens on (as a process that died leaves it): ECONNREFUSED.

@@ -52,7 +52,7 @@ export type LocalAddress =
  *
  * @internal
  */
-export interface Listener<C extends reactorSocket.Connection<any>, IE> {
+export interface Listener<C extends reactorSocket.Stream, IE> {
   readonly accept: Effect.Effect<C, IE, Scope.Scope>
   readonly localAddress: LocalAddress
 }
@@ -93,7 +93,7 @@ export const onAcceptIoError: OnAcceptError<IoError> = (error) => {
  *
  * @internal
  */
-export const fromListener = <C extends reactorSocket.Connection<any>, IE>(
+export const fromListener = <C extends reactorSocket.Stream, IE>(
   listener: Listener<C, IE>,
   options?: {
     readonly onAcceptError?: OnAcceptError<IE> | undefined
@@ -159,13 +159,13 @@ export const fromListener = <C extends reactorSocket.Connection<any>, IE>(
  *
  * @internal
  */
-export const serverSocket = <C extends reactorSocket.Connection<any>>(
+export const serverSocket = <C extends reactorSocket.Stream>(
   conn: C,
   connScope: Scope.CloseableScope,
   settings: reactorSocket.Settings
 ): Socket.Socket => {
   let taken = false
-  const open: Effect.Effect<reactorSocket.Connection, Socket.SocketError, Scope.Scope> = Effect.suspend(() => {
+  const open: Effect.Effect<reactorSocket.Stream, Socket.SocketError, Scope.Scope> = Effect.suspend(() => {
     if (taken) return Effect.fail(reactorSocket.closedError)
     taken = true
     return Effect.as(Effect.addFinalizer(() => Scope.close(connScope, Exit.void)), conn)

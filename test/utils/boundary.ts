@@ -5,7 +5,7 @@
 import { expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { eventually } from "./sockets.js"
+import { awaitParked, parkedWakers } from "./registration.js"
 
 /** Calls `thunk` and returns what it threw; fails when it returns. */
 export const thrown = (thunk: () => unknown): unknown => {
@@ -24,18 +24,14 @@ export const expectError = (thunk: () => unknown, type: typeof TypeError | typeo
   expect((error as Error).message).toMatch(pattern)
 }
 
-/** The readable waiters of an fd type's internal registration (its `source`). */
-const readableWaiters = (owner: unknown): Array<unknown> =>
-  (owner as { source: { registration: { waiters: Array<Array<unknown>> } } }).source.registration.waiters[0]!
-
 /**
  * Forks `wait`, lets it park its waker on `owner`'s registration, interrupts it, and expects the waker gone: an
  * interrupted wait leaves nothing behind.
  */
-export const interruptParked = <A, E>(owner: unknown, wait: Effect.Effect<A, E>) =>
+export const interruptParked = <A, E>(owner: object, wait: Effect.Effect<A, E>) =>
   Effect.gen(function*() {
     const fiber = yield* Effect.fork(wait)
-    yield* eventually(() => readableWaiters(owner).length === 1)
+    yield* awaitParked(owner)
     yield* Fiber.interrupt(fiber)
-    expect(readableWaiters(owner)).toHaveLength(0)
+    expect(parkedWakers(owner)).toBe(0)
   })

@@ -1,12 +1,34 @@
 /**
  * Real file descriptors for tests: pipes, socket pairs, eventfds and loopback TCP sockets, each
- * released by `using`-style disposal through `FdScope`, plus the process's open-fd count.
+ * released by `using`-style disposal through `FdScope`, plus the process's open-fd count, a check that a scope
+ * closes every fd it opened, and scoped temporary directories.
  */
+import { expect } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import { binding } from "../../src/internal/native.js"
 
 /** The number of open file descriptors of this process, from /proc/self/fd. */
 export const fdCount = (): number => Fs.readdirSync("/proc/self/fd").length
+
+/** Runs `body` in a scope of its own, then expects the fd count back where it was before. */
+export const closesItsFds = <A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, Scope.Scope>> =>
+  Effect.gen(function*() {
+    const before = fdCount()
+    const result = yield* Effect.scoped(body)
+    expect(fdCount()).toBe(before)
+    return result
+  })
+
+/** A fresh directory in the system's temporary one, removed with its contents when the scope closes. */
+export const tempDir = (prefix: string): Effect.Effect<string, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), prefix))),
+    (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+  )
 
 const check = (result: number, what: string): number => {
   if (result < 0) throw new Error(`${what} failed with errno ${-result}`)

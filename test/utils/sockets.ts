@@ -3,6 +3,7 @@
  */
 import { expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import type { IoError } from "../../src/IoError.js"
 import type * as ReactorRuntime from "../../src/ReactorRuntime.js"
@@ -18,6 +19,20 @@ export const eventually = (condition: () => boolean) =>
   Effect.gen(function*() {
     for (let i = 0; i < 1000 && !condition(); i++) yield* Effect.sleep("5 millis")
     expect(condition()).toBe(true)
+  })
+
+/**
+ * Waits (bounded, as `eventually`) until `fiber` is suspended: it has run up to an asynchronous wait (a latch, a
+ * lock's turn, readiness) and is in it, so what the test does next happens while it waits.
+ */
+export const awaitSuspended = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+  Effect.gen(function*() {
+    let status = yield* Fiber.status(fiber)
+    for (let i = 0; i < 1000 && status._tag !== "Suspended"; i++) {
+      yield* Effect.sleep("5 millis")
+      status = yield* Fiber.status(fiber)
+    }
+    expect(status._tag).toBe("Suspended")
   })
 
 /** Reads exactly `n` bytes (failing on an early end of stream) as text. */
