@@ -1,0 +1,65 @@
+/**
+ * The site's pages (docs/**\/*.md, less the generated API reference) and what they embed from docs/examples/: the
+ * programs (`<<< @/examples/<name>`, VitePress's snippet import, so a page shows the file itself) and their output
+ * (a `<!-- output: <name> -->` comment followed by a ```text block, which test/docs.test.ts compares with a run).
+ */
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+
+/** One output block of a page. */
+export interface OutputBlock {
+  readonly example: string
+  readonly lines: ReadonlyArray<string>
+  /** Where the block's text starts and ends in the page (for rewriting it). */
+  readonly start: number
+  readonly end: number
+}
+
+/** A page: its path relative to docs/, its text, what it embeds. */
+export interface Page {
+  readonly path: string
+  readonly text: string
+  readonly snippets: ReadonlyArray<string>
+  readonly outputs: ReadonlyArray<OutputBlock>
+}
+
+/** The folders under docs/ that hold no page of ours: generated, the site's machinery, the programs. */
+const skipped = new Set(["api", ".vitepress", "examples", "site", "node_modules"])
+
+const outputPattern = /<!-- output: ([\w.-]+) -->\n```text\n([\s\S]*?)```/g
+
+export const parsePage = (path: string, text: string): Page => ({
+  path,
+  text,
+  snippets: Array.from(text.matchAll(/^<<< @\/examples\/([\w.-]+)/gm), (match) => match[1]!),
+  outputs: Array.from(text.matchAll(outputPattern), (match) => {
+    const start = match.index + match[0].indexOf("```text\n") + "```text\n".length
+    const body = match[2]!
+    return { example: match[1]!, lines: body.replace(/\n$/, "").split("\n"), start, end: start + body.length }
+  })
+})
+
+/** Every page under `docs`, sorted by path. */
+export const readPages = (docs: string): Array<Page> => {
+  const pages: Array<Page> = []
+  const visit = (dir: string) => {
+    for (const entry of Fs.readdirSync(Path.join(docs, dir), { withFileTypes: true })) {
+      const path = dir === "" ? entry.name : `${dir}/${entry.name}`
+      if (entry.isDirectory() && !skipped.has(entry.name)) visit(path)
+      else if (entry.isFile() && entry.name.endsWith(".md")) {
+        pages.push(parsePage(path, Fs.readFileSync(Path.join(docs, path), "utf8")))
+      }
+    }
+  }
+  visit("")
+  return pages.sort((a, b) => a.path.localeCompare(b.path))
+}
+
+/** `page`'s text with the output block of `example` replaced by `lines`. */
+export const withOutput = (page: Page, example: string, lines: ReadonlyArray<string>): string => {
+  let text = page.text
+  for (const block of [...page.outputs].reverse()) {
+    if (block.example === example) text = `${text.slice(0, block.start)}${lines.join("\n")}\n${text.slice(block.end)}`
+  }
+  return text
+}
