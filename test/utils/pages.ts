@@ -1,10 +1,15 @@
 /**
  * The site's pages (docs/**\/*.md, less the generated API reference) and what they embed from docs/examples/: the
  * programs (`<<< @/examples/<name>`, VitePress's snippet import, so a page shows the file itself) and their output
- * (a `<!-- output: <name> -->` comment followed by a ```text block, which test/docs.test.ts compares with a run).
+ * (a `<!-- output: <name> -->` comment followed by a ```text block, which every run of the example by `runExample`
+ * compares with what it printed: `checkPages`).
  */
+import { expect } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const docs = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..", "..", "docs")
 
 /** One output block of a page. */
 export interface OutputBlock {
@@ -62,4 +67,48 @@ export const withOutput = (page: Page, example: string, lines: ReadonlyArray<str
     if (block.example === example) text = `${text.slice(0, block.start)}${lines.join("\n")}\n${text.slice(block.end)}`
   }
   return text
+}
+
+/** What varies from run to run, in any example's output. */
+const masks: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\d+\.\d+ ms\b/g, "_ ms"],
+  [/\bfd \d+/g, "fd _"],
+  [/\bpid \d+/g, "pid _"],
+  [/\bchild \d+/g, "child _"],
+  [/\(cookie \d+\)/g, "(cookie _)"],
+  [/\/dev\/pts\/\d+/g, "/dev/pts/_"],
+  [/\/tmp\/[\w.-]+/g, "/tmp/_"]
+]
+
+/** And what varies in one example's: the counts of a periodic timer. */
+const examplesMasks: Record<string, ReadonlyArray<readonly [RegExp, string]>> = {
+  "timerfd.ts": [
+    [/counts: [\d, ]+/g, "counts: _"],
+    [/count \d+ after/g, "count _ after"],
+    [/next in [^,]+,/g, "next in _,"]
+  ]
+}
+
+/** `line` with what varies from run to run of `example` masked. */
+export const mask = (example: string) => (line: string): string =>
+  [...masks, ...(examplesMasks[example] ?? [])].reduce((text, [pattern, by]) => text.replace(pattern, by), line)
+
+/**
+ * Checks that every page showing the output of `example` shows `lines` (both masked). With `DOCS_UPDATE=1` in the
+ * environment it writes `lines` into those pages instead: `DOCS_UPDATE=1 npx vitest run` after changing an example.
+ */
+export const checkPages = (example: string, lines: ReadonlyArray<string>): void => {
+  for (const page of readPages(docs)) {
+    const blocks = page.outputs.filter((block) => block.example === example)
+    if (blocks.length === 0) continue
+    if (process.env["DOCS_UPDATE"] === "1") {
+      Fs.writeFileSync(Path.join(docs, page.path), withOutput(page, example, lines))
+      continue
+    }
+    for (const block of blocks) {
+      expect(lines.map(mask(example)), `docs/${page.path} shows the output of docs/examples/${example}`).toEqual(
+        block.lines.map(mask(example))
+      )
+    }
+  }
 }
