@@ -56,6 +56,13 @@ const decorate = (name: string, contents: string): string => {
   return signatures.replace(/^# .*\n/, (title) => `${title}\n${header}\n`)
 }
 
+const overview = [
+  "Generated from the TSDoc of every public module: each page groups the module's exports by their `@category`, and",
+  "shows each one's signature, `@example` (every one type-checked by `npm test`) and `@since`. The root entry,",
+  "`\"effect-reactor\"`, exports each module as a namespace (`import { Poller } from \"effect-reactor\"`); every module",
+  "is also its own subpath (`\"effect-reactor/Poller\"`), and `ReactorClusterSocket` is imported from its subpath only."
+].join("\n")
+
 const main = async () => {
   const app = await Application.bootstrapWithPlugins({
     entryPoints: publicModules().map((name) => Path.join(src, `${name}.ts`)),
@@ -77,6 +84,8 @@ const main = async () => {
   app.renderer.on(PageEvent.END, (page) => {
     if (page.model instanceof Reflection && page.model.kindOf(ReflectionKind.Module)) {
       page.contents = decorate(page.model.name, page.contents ?? "")
+    } else if (page.model instanceof Reflection && page.model.kindOf(ReflectionKind.Project)) {
+      page.contents = (page.contents ?? "").replace(/^# .*\n/, `# API reference\n\n${overview}\n`)
     }
   })
   const project = await app.convert()
