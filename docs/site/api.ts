@@ -59,8 +59,9 @@ const decorate = (name: string, contents: string): string => {
 const overview = [
   "Generated from the TSDoc of every public module: each page groups the module's exports by their `@category`, and",
   "shows each one's signature, `@example` (every one type-checked by `npm test`) and `@since`. The root entry,",
-  "`\"effect-reactor\"`, exports each module as a namespace (`import { Poller } from \"effect-reactor\"`); every module",
-  "is also its own subpath (`\"effect-reactor/Poller\"`), and `ReactorClusterSocket` is imported from its subpath only."
+  "`\"effect-reactor\"`, exports each module as a namespace (`import { Poller } from \"effect-reactor\"`); every",
+  "module is also its own subpath (`\"effect-reactor/Poller\"`), and `ReactorClusterSocket` is imported from its",
+  "subpath only."
 ].join("\n")
 
 const main = async () => {

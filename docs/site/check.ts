@@ -40,7 +40,9 @@ const fileOf = (pathname: string): string | undefined => {
 
 /** Every file under `dir`, relative to it. */
 const filesUnder = (dir: string): Array<string> =>
-  Fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((file) => Fs.statSync(Path.join(dir, file)).isFile())
+  Fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((file) =>
+    Fs.statSync(Path.join(dir, file)).isFile()
+  )
 
 // 1. The pages.
 const expectedPages = (): Array<string> => {
@@ -128,7 +130,9 @@ const watch = (page: Page, origin: string, label: string) => {
 
 const visit = async (page: Page, origin: string, path: string, title: string, name: string) => {
   await page.goto(`${origin}${path}`, { waitUntil: "networkidle" })
-  const heading = (await page.locator("h1").first().textContent({ timeout: 10_000 }))?.replace(/\u200b/g, "").trim() ?? ""
+  // A heading ends with its anchor link, a zero-width space.
+  const text = await page.locator("h1").first().textContent({ timeout: 10_000 })
+  const heading = text?.replace(/\u200b/g, "").trim() ?? ""
   if (!heading.includes(title)) problems.push(`${path}: the title is "${heading}", not "${title}"`)
   await page.screenshot({ path: Path.join(screenshots, `${name}.png`), fullPage: false })
   report(`${path} rendered "${heading}"`)
