@@ -1,13 +1,15 @@
 /**
  * The examples under docs/examples/ as a user copies them: each imports only the package by its name
  * ("effect-reactor", "effect-reactor/<Module>"), Node's built-ins and packages this one declares, never a path into
- * src/ (or any relative path); and each is run by some test through `runExample`.
+ * src/ (or any relative path); and each is run by some test through `runExample` (test/docs.test.ts runs each one
+ * whose output a page of the site shows).
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import { builtinModules } from "node:module"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { readPages } from "./utils/pages.js"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const examplesDir = Path.join(root, "docs", "examples")
@@ -99,7 +101,8 @@ describe("docs/examples", () => {
   })
 
   it("every example is run by a test (runExample)", () => {
-    const run = new Set<string>()
+    const pages = readPages(Path.join(root, "docs"))
+    const run = new Set<string>(pages.flatMap((page) => page.outputs.map((block) => block.example)))
     for (const file of Fs.readdirSync(testsDir, { recursive: true, encoding: "utf8" })) {
       if (!file.endsWith(".ts")) continue
       const source = Fs.readFileSync(Path.join(testsDir, file), "utf8")

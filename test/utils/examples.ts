@@ -9,10 +9,14 @@ import { expect } from "@effect/vitest"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { runChild } from "./child.js"
+import { checkPages } from "./pages.js"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..", "..")
 
-/** Runs docs/examples/`name`; checks that it ends by itself, cleanly and silently on stderr; its stdout lines. */
+/**
+ * Runs docs/examples/`name`; checks that it ends by itself, cleanly and silently on stderr, and that the site's pages
+ * that show its output show what it printed (`checkPages`); its stdout lines.
+ */
 export const runExample = async (name: string): Promise<Array<string>> => {
   const script = Path.join(root, "docs", "examples", name)
   const result = await runChild(
@@ -25,5 +29,7 @@ export const runExample = async (name: string): Promise<Array<string>> => {
     timedOut: false,
     stderr: ""
   })
-  return result.stdout.trim().split("\n")
+  const lines = result.stdout.trim().split("\n")
+  checkPages(name, lines)
+  return lines
 }
