@@ -525,14 +525,16 @@ describe("EchoShortcut (the read loop runs an echo's write itself)", () => {
     const conn = new FakeConnection()
     const lock = new reactorSocket.WriteLock(conn)
     const echo = new reactorSocket.EchoShortcut()
-    const forked: Array<Effect.Effect<unknown, unknown, any>> = []
+    // What the read loop forks; these effects need nothing from the context.
+    const forked: Array<Effect.Effect<unknown, unknown>> = []
     // What the socket's writer returns for a chunk, kept by the shortcut as `write` does.
     const write = (chunk: string) => {
       const effect = lock.writeAll(bytes(chunk))
       echo.made(effect, chunk)
       return effect
     }
-    const run = (effect: Effect.Effect<unknown, unknown, any>) => echo.run(effect, lock, (fiber) => forked.push(fiber))
+    const run = (effect: Effect.Effect<unknown, unknown>) =>
+      echo.run(effect, lock, (fiber) => forked.push(fiber as Effect.Effect<unknown, unknown>))
     return { conn, lock, echo, forked, write, run }
   }
 
@@ -565,7 +567,7 @@ describe("EchoShortcut (the read loop runs an echo's write itself)", () => {
       expect(conn.sent).toEqual([])
       // With no connection open there is nothing to try: the write just made is forked too.
       const orphan = write("c")
-      echo.run(orphan, undefined, (fiber) => forked.push(fiber))
+      echo.run(orphan, undefined, (fiber) => forked.push(fiber as Effect.Effect<unknown, unknown>))
       expect(forked.at(-1)).toBe(orphan)
     }))
 
