@@ -31,7 +31,17 @@ import { parseArgs } from "node:util"
 import { bundle, compile } from "./internal/bundle.js"
 import { machine, positive, resultsPath, writeSection } from "./internal/results.js"
 
-const allApis = ["c", "net", "platform-node", "future", "future-integrated", "effect", "platform"] as const
+const allApis = [
+  "c",
+  "net",
+  "platform-node",
+  "future",
+  "future-integrated",
+  "effect",
+  "effect-gen",
+  "effect-stream",
+  "platform"
+] as const
 type Api = (typeof allApis)[number]
 
 const labels: Record<Api, string> = {
@@ -41,6 +51,8 @@ const labels: Record<Api, string> = {
   future: "future (dedicated)",
   "future-integrated": "future (integrated)",
   effect: "effect",
+  "effect-gen": "effect (Effect.gen loop)",
+  "effect-stream": "effect (Stream.run)",
   platform: "platform (our SocketServer)"
 }
 
@@ -496,6 +508,9 @@ const main = async (): Promise<void> => {
   if (apis.includes("net")) {
     if (apis.includes(futureApi)) check(`${labels[futureApi]} ≥ 1.45× node:net req/s, p99 ≤ node:net's`, speedGoal(futureApi, 1.45))
     if (apis.includes("effect")) check("effect ≥ 1.35× node:net req/s, p99 ≤ node:net's", speedGoal("effect", 1.35))
+    for (const api of ["effect-gen", "effect-stream"] as const) {
+      if (apis.includes(api)) check(`${labels[api]} ≥ node:net req/s, p99 ≤ node:net's`, speedGoal(api, 1))
+    }
   }
   if (apis.includes("platform") && apis.includes("platform-node")) {
     check(

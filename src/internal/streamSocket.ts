@@ -11,8 +11,9 @@
  *
  * @internal
  */
+import * as Channel from "effect/Channel"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type { IoError } from "../IoError.js"
@@ -208,19 +209,28 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
   stream(chunkSize: number = 65536): Stream.Stream<Uint8Array, IoError> {
     const invalid = address.checkCount(chunkSize, "chunkSize", "read", 1)
     if (invalid !== undefined) return Stream.fail(invalid)
+    if (chunkSize <= readSlab.MAX_SLAB_READ) {
+      // `readChunk`'s views into the thread's slab: no buffer per stream, no copy per chunk.
+      return Stream.fromChannel(chunksUntilEnd(this.readChunk(chunkSize)))
+    }
     return Stream.suspend(() => {
-      // One scratch buffer per stream; each chunk is a copy of what one read returned.
+      // A chunk size past the slabs': one scratch buffer per stream, each chunk a copy of what one read returned (a
+      // buffer of that size per read would be zero-filled on every read).
       const scratch = new Uint8Array(chunkSize)
-      const next = Effect.matchEffect(this.read(scratch), {
-        onFailure: (error) => Effect.fail(Option.some(error)),
-        onSuccess: (n) => n === 0 ? Effect.fail(Option.none()) : Effect.succeed(scratch.slice(0, n))
-      })
-      return Stream.repeatEffectOption(next)
+      return Stream.fromChannel(chunksUntilEnd(Effect.map(this.read(scratch), (n) => scratch.slice(0, n))))
     })
   }
 
+  // Built on first use, then shared: a sink is a description, run as often as asked.
+  private sinkValue: Sink.Sink<void, Uint8Array, never, IoError> | undefined = undefined
+
   get sink(): Sink.Sink<void, Uint8Array, never, IoError> {
-    return Sink.forEach((chunk: Uint8Array) => this.writeAll(chunk))
+    return this.sinkValue ??= Sink.forEachChunk((chunks: Chunk.Chunk<Uint8Array>) =>
+      // A stream read from a socket carries one chunk per pull: written without `Effect.forEach`'s iteration.
+      chunks.length === 1
+        ? this.writeAll(Chunk.unsafeGet(chunks, 0))
+        : Effect.forEach(chunks, (chunk) => this.writeAll(chunk), { discard: true })
+    )
   }
 
   get close(): Effect.Effect<void> {
@@ -270,6 +280,21 @@ class WriteAllFuture extends SourceFuture<void> {
   }
 
   protected value(): void {}
+}
+
+/**
+ * The channel of a socket's `stream`: `read` (one read, empty at end of stream) emitted as a one-element chunk per
+ * read, until the empty one. Written as a channel rather than `Stream.repeatEffectOption`, which wraps each read in
+ * an `Option` and a tuple and catches its end as a failure: 3 Effect steps and 4 allocations per chunk fewer.
+ */
+const chunksUntilEnd = (
+  read: Effect.Effect<Uint8Array, IoError>
+): Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, IoError, unknown, void, unknown> => {
+  const loop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, IoError, unknown, void, unknown> = Channel.flatMap(
+    Channel.fromEffect(read),
+    (chunk) => chunk.length === 0 ? Channel.void : Channel.zipRight(Channel.write(Chunk.of(chunk)), loop)
+  )
+  return loop
 }
 
 /** A registered stream socket over an accepted `fd`, owned: closed on release. Throws an `IoError`. @internal */
