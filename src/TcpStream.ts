@@ -40,8 +40,12 @@ import type { Waker } from "./Waker.js"
  *   the registration; take it back with `removeWaker` if the future is dropped), or another negated errno
  *   (`-Errno.EBADF` once closed, `-Errno.EPIPE` writing to a peer that is gone). `readFuture` / `writeAllFuture` are
  *   ready-made futures on top, failing with the `IoError` of that errno (`Closed` once closed).
- * - `stream(chunkSize)`: the bytes as a `Stream` of chunks (copies of at most `chunkSize` bytes), ending at end of
- *   stream. `sink`: `writeAll` each chunk, so a slow peer back-pressures the producer.
+ * - `stream(chunkSize)`: the bytes as a `Stream` of chunks of at most `chunkSize` bytes, one per read, ending at end of
+ *   stream. Up to 64 KiB they are `readChunk`'s views into the slab (no copy: `slice` the ones you keep for long);
+ *   a larger `chunkSize` reads into a buffer of the stream's own and copies each chunk out. `sink`: `writeAll` each
+ *   chunk, so a slow peer back-pressures the producer. A `Stream` pipeline costs Effect's channel machinery per chunk
+ *   (bench:echo `effect-stream` against `effect-gen`); on a hot per-connection path, the `Effect.gen` loop below is
+ *   the cheaper way to say the same.
  * - `localAddress` / `remoteAddress`: read on first use; a socket already reset reads as the unspecified address.
  * - `close`: release now (deregister, then close); idempotent; waiting operations fail with `Closed`.
  *
@@ -58,14 +62,14 @@ import type { Waker } from "./Waker.js"
  *   })
  *
  * // Echo until end of stream, with no buffer of its own.
- * const echo = (stream: TcpStream.TcpStream) => {
- *   let open = true
- *   const step = Effect.flatMap(stream.readChunk(), (chunk) => {
- *     open = chunk.length > 0
- *     return stream.writeAll(chunk)
+ * const echo = (stream: TcpStream.TcpStream) =>
+ *   Effect.gen(function*() {
+ *     while (true) {
+ *       const chunk = yield* stream.readChunk()
+ *       if (chunk.length === 0) return
+ *       yield* stream.writeAll(chunk)
+ *     }
  *   })
- *   return Effect.whileLoop({ while: () => open, body: () => step, step: () => {} })
- * }
  * ```
  *
  * @since 0.1.0
