@@ -213,6 +213,21 @@ describe("TcpStream", () => {
       expect(received).toEqual({ n: size, ok: true })
     })).pipe(Effect.provide(ReactorRuntime.layer)))
 
+  it.live("stream(chunkSize): chunks of at most chunkSize, in the slab and past it, kept intact until the end", () =>
+    Effect.scoped(Effect.gen(function*() {
+      // 1000 reads into the shared slab (views); 100 000 into a buffer of the stream's own (copies): in both, every
+      // chunk is kept until the end and must still hold its bytes, and the stream ends at end of stream.
+      for (const chunkSize of [1000, 100_000]) {
+        const { client, server } = yield* connectedPair
+        const payload = new Uint8Array(300_000).map((_, i) => (i * 7) % 253)
+        const writer = yield* Effect.fork(Effect.zipRight(client.writeAll(payload), client.shutdown("write")))
+        const chunks = Chunk.toReadonlyArray(yield* Stream.runCollect(server.stream(chunkSize)))
+        yield* Fiber.join(writer)
+        expect(chunks.every((chunk) => chunk.length > 0 && chunk.length <= chunkSize)).toBe(true)
+        expect(Buffer.concat(chunks).equals(payload)).toBe(true)
+      }
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
+
   it.live("half-close both ways: each side reads end of stream and can still write", () =>
     Effect.scoped(Effect.gen(function*() {
       const { client, server } = yield* connectedPair
