@@ -11,7 +11,8 @@
  * - `effect`: a fiber per connection looping `TcpStream.read` -> `writeAll`, under `ReactorRuntime.runBlockingExit`;
  * - `platform`: our SocketServer adapter (src/ReactorSocketServer.ts) with the platform-node handler;
  * - `effect-gen`, `effect-stream`: the echo as our docs teach it (`listener.connections`, a forked fiber per
- *   connection), with an `Effect.gen` read/write loop or `Stream.run(connection.stream(), connection.sink)`.
+ *   connection), with an `Effect.gen` read/write loop or `Stream.run(connection.stream(), connection.sink)`;
+ * - `effect-gen-integrated`: `effect-gen` wired as the README wires a program (`ReactorRuntime.layer`, Node's loop).
  *
  * Each implementation is imported only when chosen, so the baselines run without the others.
  *
@@ -19,7 +20,7 @@
  * (SIGTERM ends it without writing the profile).
  *
  *   npm run echo-server -- --port 9000 --api <net|platform-node|future|future-integrated|effect|platform|
- *                          effect-gen|effect-stream>
+ *                          effect-gen|effect-stream|effect-gen-integrated>
  *                          [--host 127.0.0.1] [--exit-after <seconds>]
  */
 import { parseArgs } from "node:util"
@@ -34,7 +35,8 @@ const apis = {
   effect: () => import("./internal/echoEffect.js"),
   platform: () => import("./internal/echoPlatform.js"),
   "effect-gen": () => import("./internal/echoIdiomatic.js"),
-  "effect-stream": () => import("./internal/echoIdiomatic.js")
+  "effect-stream": () => import("./internal/echoIdiomatic.js"),
+  "effect-gen-integrated": () => import("./internal/echoIdiomatic.js")
 } as const
 
 type Api = keyof typeof apis

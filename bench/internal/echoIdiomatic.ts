@@ -6,6 +6,9 @@
  * - `effect-gen`: an `Effect.gen` loop, `readChunk` then `writeAll` until end of stream (the TcpStream TSDoc);
  * - `effect-stream`: `Stream.run(connection.stream(), connection.sink)` (the README and the TcpListener TSDoc).
  *
+ * `effect-gen-integrated` is the first wired as the README wires a program: `Effect.runFork` with
+ * `ReactorRuntime.layer` (the executor driven from Node's loop, fibers on Effect's default scheduler).
+ *
  * `setNoDelay(true)` as on every server of the benchmark (see ./echoNet.ts).
  *
  * @internal
@@ -44,6 +47,17 @@ const program = (options: EchoOptions, echo: (connection: TcpStream.TcpStream) =
 /** @internal */
 export const serve = (options: EchoOptions): void => {
   const echo = options.variant === "effect-stream" ? echoStream : echoGen
+  if (options.variant === "effect-gen-integrated") {
+    Effect.runFork(Effect.scoped(program(options, echo)).pipe(Effect.provide(ReactorRuntime.layer))).addObserver(
+      (exit) => {
+        if (Exit.isFailure(exit)) {
+          console.error(exit.cause)
+          process.exit(1)
+        }
+      }
+    )
+    return
+  }
   const exit = ReactorRuntime.runBlockingExit(Effect.scoped(program(options, echo)))
   if (Exit.isFailure(exit)) {
     console.error(exit.cause)
