@@ -1,6 +1,7 @@
 /**
  * Echo benchmark: node:net, @effect/platform-node and our three APIs (the Effect one both hand-tuned and as users
- * write it: `effect-gen`, `effect-stream`) serving the same echo workload in one run, so the ratios between them hold for one machine at one time. A C epoll
+ * write it: `effect-gen`, `effect-stream`, `effect-gen-integrated`) serving the same echo workload in one run, so
+ * the ratios between them hold for one machine at one time. A C epoll
  * server (`bench/echo.c`) runs alongside as the ceiling: what this machine and this load
  * generator allow a server with nothing between a readiness event and its syscalls.
  *
