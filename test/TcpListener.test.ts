@@ -204,7 +204,9 @@ describe("TcpListener", () => {
       const [readEnd] = fds.pipe()
       expect(reasonOf(() => TcpStream.unsafeFromFd(reactor, -1))).toBe("InvalidArgument")
       expect(reasonOf(() => TcpStream.unsafeFromFd(reactor, readEnd))).toBe("Os") // ENOTSOCK
-      expect(reasonOf(() => TcpStream.unsafeFromFd(reactor, readEnd, { noDelay: "yes" as never }))).toBe("InvalidArgument")
+      expect(reasonOf(() => TcpStream.unsafeFromFd(reactor, readEnd, { noDelay: "yes" as never }))).toBe(
+        "InvalidArgument"
+      )
       expect(reactor.registrations).toBe(registered)
       expect(binding.read(readEnd, new Uint8Array(1))).toBe(-binding.constants.EAGAIN)
     })).pipe(Effect.provide(ReactorRuntime.layer)))
@@ -254,15 +256,19 @@ const storm = async (mode: "connections" | "platform" | "future") => {
     const cpu = JSON.parse(/\{"cpuMs".*\}/.exec(stdout)![0]) as { cpuMs: number; wallMs: number }
     const greetedWhileShort = greeted
     const ended = new Set<Net.Socket>()
-    await until(() => {
-      for (const client of clients) {
-        if ((client as Net.Socket & { greeted?: boolean }).greeted === true && !ended.has(client)) {
-          ended.add(client)
-          client.end()
+    await until(
+      () => {
+        for (const client of clients) {
+          if ((client as Net.Socket & { greeted?: boolean }).greeted === true && !ended.has(client)) {
+            ended.add(client)
+            client.end()
+          }
         }
-      }
-      return greeted === clients.length
-    }, 30_000, "greeting for every client")
+        return greeted === clients.length
+      },
+      30_000,
+      "greeting for every client"
+    )
     const warnings = stderr.split("\n").filter((line) => line.includes("EMFILE"))
     return { cpu, greetedWhileShort, greeted, warnings }
   } finally {

@@ -9,7 +9,6 @@
  *    firing while a task waits.
  */
 import { Effect, Exit } from "effect"
-import * as Fs from "node:fs"
 import {
   AsyncFd,
   Executor,
@@ -21,6 +20,7 @@ import {
   SimpleFuture,
   type Waker
 } from "effect-reactor"
+import * as Fs from "node:fs"
 
 // A task that needs `polls` polls, waking itself after each (as a task with more work than one poll should).
 const busy = (name: string, polls: number, log: Array<string>) => {
