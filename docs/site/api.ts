@@ -75,6 +75,8 @@ const main = async () => {
       excludeInternal: true,
       excludePrivate: true,
       logLevel: LogLevel.Warn,
+      // No "Defined in" source links: they would point at a git remote, which a clone may lack (CI's has none).
+      disableSources: true,
       // typedoc-plugin-markdown's options: a page per module, no breadcrumbs (the site has a sidebar).
       outputFileStrategy: "modules",
       entryFileName: "index",
