@@ -75,8 +75,8 @@ const main = async () => {
       excludeInternal: true,
       excludePrivate: true,
       logLevel: LogLevel.Warn,
-      // No "Defined in" source links: they would point at a git remote, which a clone may lack (CI's has none).
-      disableSources: true,
+      // "Defined in: src/X.ts:line" stays plain text: a link would need a public git remote, which a clone (CI's) may
+      // lack; TypeDoc then warns that "source links will be broken", meaning only that there are none.
       // typedoc-plugin-markdown's options: a page per module, no breadcrumbs (the site has a sidebar).
       outputFileStrategy: "modules",
       entryFileName: "index",
