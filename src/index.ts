@@ -478,3 +478,28 @@ export * as Timerfd from "./Timerfd.js"
  * @category modules
  */
 export * as Signalfd from "./Signalfd.js"
+
+/**
+ * One TCP server in N `worker_threads` Workers, a `ReactorRuntime` each, sharing a port with `SO_REUSEPORT`: the main
+ * thread owns the Workers in a scope and talks to them with `Schema` requests.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ServerWorkers } from "effect-reactor"
+ * import { Worker } from "node:worker_threads"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const workers = yield* ServerWorkers.make({
+ *     spawn: () => new Worker(new URL("./server-worker.js", import.meta.url)),
+ *     workers: 2,
+ *     listen: { port: 8080 }
+ *   })
+ *   return yield* workers.join
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as ServerWorkers from "./ServerWorkers.js"
