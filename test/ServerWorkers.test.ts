@@ -34,7 +34,7 @@ const hasIpv6 = Object.values(Os.networkInterfaces()).some((addresses) =>
 
 const spawn = (index: number) => new Worker(bundle, { workerData: { index } })
 
-const start = (options: Partial<ServerWorkers.Options<Requests>> = {}) =>
+const start = (options: Partial<ServerWorkers.Options<Requests, typeof Requests.Encoded>> = {}) =>
   ServerWorkers.make({
     spawn,
     workers: 2,
@@ -262,11 +262,15 @@ describe("ServerWorkers", () => {
     Effect.gen(function*() {
       const before = fdCount()
       const server = Net.createServer()
-      yield* Effect.async<void>((resume) => server.listen(0, "127.0.0.1", () => resume(Effect.void)))
+      yield* Effect.async<void>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.void))
+      })
       const port = (server.address() as Net.AddressInfo).port
       const error = yield* Effect.flip(Effect.scoped(start({ listen: { host: "127.0.0.1", port } })))
       expect(error).toMatchObject({ reason: "Listen" })
-      yield* Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+      yield* Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
       expect(yield* settledFdCount(before)).toBe(before)
     }))
 

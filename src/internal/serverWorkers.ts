@@ -98,6 +98,8 @@ class Incarnation {
   /** Completes at 'exit': with the death, or `undefined` when the Worker was asked to stop. */
   readonly exited = Deferred.unsafeMake<ServerWorkerError | undefined>(FiberId.none)
   stopping = false
+  /** Set at 'exit': what a request to this Worker fails with from then on. */
+  private gone: ServerWorkerError | undefined = undefined
   private error: unknown = undefined
 
   constructor(
@@ -131,6 +133,7 @@ class Incarnation {
     worker.on("exit", (code) => {
       const death = this.stopping ? undefined : this.death(code)
       const gone = death ?? this.failure("Exited", `worker ${index} was stopped`)
+      this.gone = gone
       this.channel.close()
       for (const resume of this.pending.values()) resume([-1, 3, WorkerError.encodeCause(Cause.die(gone))])
       this.pending.clear()
@@ -168,7 +171,8 @@ class Incarnation {
       Effect.mapError(Schema.serialize(request), (cause) => this.failure("Request", `cannot encode ${request._tag}`, cause)),
       (payload) =>
         Effect.flatMap(
-          Effect.async<PlatformWorker.Worker.Response<unknown, unknown>>((resume) => {
+          Effect.async<PlatformWorker.Worker.Response<unknown, unknown>, ServerWorkerError>((resume) => {
+            if (this.gone !== undefined) return resume(Effect.fail(this.gone))
             const id = this.nextId++
             this.pending.set(id, (response) => resume(Effect.succeed(response)))
             this.channel.postMessage([0, [id, 0, payload, undefined]])
@@ -368,6 +372,7 @@ export const make = <A extends Schema.TaggedRequest.All = never, I = never, R = 
           const death = yield* Deferred.await(slot.current!.exited)
           if (death === undefined || closing) return
           if (!restart) {
+            slot.ready = yield* Deferred.make<Incarnation, ServerWorkerError>()
             yield* Deferred.fail(slot.ready, death)
             yield* PubSub.publish(deaths, death)
             yield* Deferred.fail(failed, death)
