@@ -5,7 +5,6 @@
  * /proc/self/fd counts theirs too.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Queue from "effect/Queue"
@@ -22,6 +21,7 @@ import * as ServerWorkers from "../src/ServerWorkers.js"
 // @ts-expect-error: a JavaScript module without declarations
 import { addonPath } from "./fixtures/addon.mjs"
 import { Exit as ExitRequest, Refuse, Requests, Stats, Throw } from "./fixtures/server-workers-requests.js"
+import { runExample } from "./utils/examples.js"
 import { fdCount } from "./utils/fds.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
@@ -312,6 +312,16 @@ describe("ServerWorkers", () => {
       expect(notWorker).toMatchObject({ reason: "Spawn" })
     }))
 
+  it("docs/examples/server-workers.ts: 20 clients echoed by 2 Workers, each of which took some", async () => {
+    expect(await runExample("server-workers.ts")).toEqual([
+      "2 Workers listen on 127.0.0.1, on one port the kernel chose",
+      "20 of 20 clients got their line back",
+      "the Workers accepted 20 connections in all",
+      "every Worker took some: true",
+      "done: the scope stopped both Workers"
+    ])
+  }, 60_000)
+
   describe("Unix sockets", () => {
     // Linux has no SO_REUSEPORT group for AF_UNIX: since 6.x (this machine: `uname -r`) the option itself fails with
     // EOPNOTSUPP; before, it was accepted and did nothing. Either way a second listener cannot bind the same path.
@@ -350,6 +360,3 @@ describe("ServerWorkers", () => {
       }))
   })
 })
-
-// The cause of a failed request is printed whole when an expectation above fails.
-export const pretty = Cause.pretty
