@@ -29,9 +29,22 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { bundle, compile } from "./internal/bundle.js"
+import { WORKERS } from "./internal/echoWorkerCount.js"
+import { multiCoreApis, multiCoreNote } from "./internal/multiCore.js"
+import { treeCpuSeconds, treeStatusBytes } from "./internal/processTree.js"
 import { machine, positive, resultsPath, writeSection } from "./internal/results.js"
 
-const allApis = ["c", "net", "platform-node", "future", "future-integrated", "effect", "platform"] as const
+const allApis = [
+  "c",
+  "net",
+  "platform-node",
+  "future",
+  "future-integrated",
+  "effect",
+  "platform",
+  "workers",
+  "cluster"
+] as const
 type Api = (typeof allApis)[number]
 
 const labels: Record<Api, string> = {
@@ -41,8 +54,13 @@ const labels: Record<Api, string> = {
   future: "future (dedicated)",
   "future-integrated": "future (integrated)",
   effect: "effect",
-  platform: "platform (our SocketServer)"
+  platform: "platform (our SocketServer)",
+  workers: `ServerWorkers (${WORKERS} threads)`,
+  cluster: `node:cluster (${WORKERS} processes)`
 }
+
+// The servers that run on more than one core (see multiCore.ts) get both CPUs; the load generator stays on CPU 1.
+const serverCpus = (api: Api): string => (multiCoreApis as ReadonlyArray<string>).includes(api) ? "0,1" : "0"
 
 const { values: args } = parseArgs({
   options: {
@@ -95,7 +113,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 // Pinned to `cpu`, with the open-files limit raised to the hard limit (1000 connections need
 // more than the common soft limit of 1024). `exec` all the way, so the pid is the command's.
-const launch = (cpu: number, command: ReadonlyArray<string>, commandArgs: ReadonlyArray<string>) => {
+const launch = (cpu: number | string, command: ReadonlyArray<string>, commandArgs: ReadonlyArray<string>) => {
   const child = spawn(
     "bash",
     [
@@ -147,25 +165,8 @@ const waitFor = (launched: Launched, pattern: RegExp, timeoutMs: number): Promis
     check()
   })
 
-const statusField = (pid: number, field: string): number | undefined => {
-  try {
-    const match = Fs.readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))
-    return match === null ? undefined : Number(match[1]) * 1024
-  } catch {
-    return undefined
-  }
-}
-
-// utime + stime of a process, in seconds (proc(5), /proc/<pid>/stat fields 14 and 15).
-const cpuSeconds = (pid: number): number => {
-  try {
-    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks
-  } catch {
-    return Number.NaN
-  }
-}
+// utime + stime of a server, in seconds (proc(5)): of all its threads, and of its child processes (node:cluster's).
+const cpuSeconds = treeCpuSeconds
 
 // Busy seconds of the whole machine (every CPU), to tell how much else ran during a cell.
 const machineBusySeconds = (): number => {
@@ -236,7 +237,7 @@ const measure = async (api: Api, conns: number, size: number): Promise<Measureme
   const free = String(await freePort())
   const server = api === "c"
     ? launch(0, cServerCommand, ["--port", free])
-    : launch(0, serverCommand, ["--api", api, "--port", free])
+    : launch(serverCpus(api), serverCommand, ["--api", api, "--port", free])
   try {
     const [, port] = await waitFor(server, /^listening (\d+)$/m, 30_000)
     const pid = server.child.pid!
@@ -267,7 +268,8 @@ const measure = async (api: Api, conns: number, size: number): Promise<Measureme
     const elapsed = (performance.now() - started) / 1000
     const serverCpu = (cpuSeconds(pid) - serverCpuBefore) / elapsed
     const busy = machineBusySeconds() - busyBefore
-    const rss = statusField(pid, "VmHWM") ?? Number.NaN
+    // Summed over a multi-process server's processes (each VmHWM is its own peak: an upper bound of the total's).
+    const rss = treeStatusBytes(pid, "VmHWM") ?? Number.NaN
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
       throw new Error(`server exited during the run: ${server.stderr().trim()}`)
     }
@@ -463,6 +465,8 @@ const main = async (): Promise<void> => {
       const vsNet = api === "net" ? "1×" : times(ratio(api, "net", conns, size))
       const vsPlatformNode = api === "platform" && apis.includes("platform-node")
         ? ` (${times(ratio("platform", "platform-node", conns, size))} platform-node)`
+        : api === "workers" && apis.includes("cluster")
+        ? ` (${times(ratio("workers", "cluster", conns, size))} cluster)`
         : ""
       rows.push(
         f.samples === 0
@@ -555,6 +559,14 @@ const main = async (): Promise<void> => {
       )
     )
   }
+  if (apis.includes("workers") && apis.includes("cluster")) {
+    const cpu = (api: Api, conns: number, size: number) => figure(api, conns, size)?.cpuPerRequest ?? Number.NaN
+    const against = cells.map(({ conns, size }) =>
+      `${conns}×${sizeLabel(size)} ${times(ratio("workers", "cluster", conns, size))} req/s, ` +
+      `${times(cpu("cluster", conns, size) / cpu("workers", conns, size))} cheaper per request`
+    )
+    goalLines.push(`- ${labels.workers} against ${labels.cluster}: ${against.join("; ")}`)
+  }
   if (apis.includes("c") && apis.includes("net")) {
     const ceiling = goalCells.map(({ conns, size }) =>
       `${conns}×${sizeLabel(size)} ${times(ratio("c", "net", conns, size))}`
@@ -585,7 +597,8 @@ const main = async (): Promise<void> => {
       `largest VmHWM). Latency is per message, send to last byte back. Server µs/req: the server's CPU time ` +
       `(utime + stime, including the kernel's loopback work) over the measured window per request, and in ` +
       `parentheses node:net's figure over it. The load generator has one core too: where its Load CPU nears ` +
-      `100% it, not the server, sets req/s, and µs/req is the fairer comparison.`,
+      `100% it, not the server, sets req/s, and µs/req is the fairer comparison.` +
+      (apis.some((api) => (multiCoreApis as ReadonlyArray<string>).includes(api)) ? ` ${multiCoreNote}` : ""),
       `- Noise: ${noise}; the machine is shared, so figures of one run compare with each other better than ` +
       `with another run's.`,
       "",
