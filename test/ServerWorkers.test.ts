@@ -5,8 +5,10 @@
  * /proc/self/fd counts theirs too.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import { build } from "esbuild"
@@ -255,6 +257,44 @@ describe("ServerWorkers", () => {
         expect(yield* Effect.exit(Effect.timeoutFail(workers.join, { duration: 0, onTimeout: () => "pending" })))
           .toEqual(Exit.fail("pending"))
       }))
+      expect(yield* settledFdCount(before)).toBe(before)
+    }))
+
+  it.live("with restart, a replacement that cannot start fails join, and is not tried again", () =>
+    Effect.gen(function*() {
+      let spawned = 0
+      const workers = yield* start({
+        workers: 1,
+        restart: true,
+        // The first Worker serves; its replacement ends before it listens.
+        spawn: (index) => spawned++ === 0 ? spawn(index) : new Worker("process.exit(3)", { eval: true })
+      })
+      const deaths = yield* workers.deaths
+      yield* Effect.fork(workers.request(0, new ExitRequest({ code: 9 })))
+      expect(yield* Queue.take(deaths)).toMatchObject({ reason: "Exited", index: 0, exitCode: 9 })
+      const failed = yield* Effect.flip(workers.join)
+      expect(failed).toMatchObject({ reason: "Exited", index: 0, exitCode: 3 })
+      expect(yield* Effect.flip(workers.ready)).toBe(failed)
+      expect(spawned).toBe(2)
+    }).pipe(Effect.scoped))
+
+  it.live("a scope closed while its Workers start stops them promptly and leaves no fd", () =>
+    Effect.gen(function*() {
+      const before = fdCount()
+      const spawnedAll = yield* Deferred.make<void>()
+      let spawned = 0
+      const fiber = yield* Effect.fork(Effect.scoped(start({
+        // A missed Stop would keep a Worker up until this timeout, past the test's.
+        stopTimeout: "1 minute",
+        spawn: (index) => {
+          const worker = spawn(index)
+          if (++spawned === 2) Deferred.unsafeDone(spawnedAll, Effect.void)
+          return worker
+        }
+      })))
+      // Both have their Start message; neither has loaded its program yet, most likely (it does not matter).
+      yield* Deferred.await(spawnedAll)
+      yield* Fiber.interrupt(fiber)
       expect(yield* settledFdCount(before)).toBe(before)
     }))
 

@@ -461,28 +461,29 @@ const notInWorker = () =>
     message: "ServerWorkers.serve runs in a Worker started by ServerWorkers.make, not on the main thread"
   })
 
-/** The Start message, the first of ours on the Worker's port. */
-const awaitStart = (parent: WorkerThreads.MessagePort): Effect.Effect<Start> =>
-  Effect.async<Start>((resume) => {
+/**
+ * Our control messages on the Worker's port, listened for from the start: a Stop that arrives while the Worker is
+ * still binding (the scope closing during start-up) must not be missed. The listener goes with the scope.
+ */
+const listenControl = (
+  parent: WorkerThreads.MessagePort
+): Effect.Effect<
+  { readonly start: Deferred.Deferred<Start>; readonly stop: Deferred.Deferred<void> },
+  never,
+  Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const start = yield* Deferred.make<Start>()
+    const stop = yield* Deferred.make<void>()
     const onMessage = (message: unknown) => {
-      if (!isControl(message, START)) return
-      parent.off("message", onMessage)
-      resume(Effect.succeed(message as unknown as Start))
+      if (isControl(message, START)) Deferred.unsafeDone(start, Exit.succeed(message as unknown as Start))
+      else if (isControl(message, STOP)) Deferred.unsafeDone(stop, Exit.void)
     }
-    parent.on("message", onMessage)
-    return Effect.sync(() => parent.off("message", onMessage))
-  })
-
-/** Completes at Stop. */
-const awaitStop = (parent: WorkerThreads.MessagePort): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    const onMessage = (message: unknown) => {
-      if (!isControl(message, STOP)) return
-      parent.off("message", onMessage)
-      resume(Effect.void)
-    }
-    parent.on("message", onMessage)
-    return Effect.sync(() => parent.off("message", onMessage))
+    yield* Effect.acquireRelease(
+      Effect.sync(() => parent.on("message", onMessage)),
+      () => Effect.sync(() => parent.off("message", onMessage))
+    )
+    return { start, stop }
   })
 
 /** @internal */
@@ -502,11 +503,11 @@ export const serve = <E, R, A extends Schema.TaggedRequest.All, I, RS, Handlers>
     if ((options.requests === undefined) !== (options.handlers === undefined)) {
       return yield* Effect.fail(invalid("requests and handlers go together: give both or neither"))
     }
-    const start = yield* awaitStart(parent)
-    const failed = (message: string) =>
-      Effect.sync(() => parent.postMessage({ _tag: FAILED, message }))
+    const failed = (message: string) => Effect.sync(() => parent.postMessage({ _tag: FAILED, message }))
     yield* Effect.scoped(Effect.gen(function*() {
       const scope = yield* Effect.scope
+      const control = yield* listenControl(parent)
+      const start = yield* Deferred.await(control.start)
       yield* Effect.addFinalizer(() => Effect.sync(() => start.channel.close()))
       const server = yield* reactorSocketServer.make(start.listen).pipe(
         Effect.tapError((error) => failed(String((error.cause as { message?: unknown })?.message ?? error.message))),
@@ -527,7 +528,7 @@ export const serve = <E, R, A extends Schema.TaggedRequest.All, I, RS, Handlers>
       }
       parent.postMessage({ _tag: LISTENING })
       // Until Stop; closing the scope interrupts the handlers, closes every connection, then the listener.
-      yield* Effect.raceFirst(server.run(options.handler), awaitStop(parent)).pipe(
+      yield* Effect.raceFirst(server.run(options.handler), Deferred.await(control.stop)).pipe(
         Effect.catchAll((error) =>
           Effect.fail(new ServerWorkerError({ reason: "Listen", index: start.index, message: error.message, cause: error }))
         )
