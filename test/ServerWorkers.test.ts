@@ -221,20 +221,32 @@ describe("ServerWorkers", () => {
 
   it.live("a Worker that crashes is a ServerWorkerError: join fails with it, its requests too, the other serves on", () =>
     Effect.gen(function*() {
-      const workers = yield* start()
-      const deaths = yield* workers.deaths
-      yield* workers.request(1, new Throw({ message: "boom" }))
-      const death = yield* Queue.take(deaths)
-      expect(death).toMatchObject({ _tag: "ServerWorkerError", reason: "Crashed", index: 1, exitCode: 1 })
-      expect(death.message).toContain("boom")
-      const joined = yield* Effect.exit(workers.join)
-      expect(joined).toEqual(Exit.fail(death))
-      expect(yield* Effect.flip(workers.request(1, new Stats()))).toBe(death)
-      // Worker 0 still answers, and still serves (its listener is the only one left in the group).
-      expect((yield* workers.request(0, new Stats())).index).toBe(0)
-      const clients = yield* whoServes("127.0.0.1", workers.address.port, 4)
-      expect(clients.map((client) => client.worker)).toEqual(["worker 0", "worker 0", "worker 0", "worker 0"])
-    }).pipe(Effect.scoped))
+      const before = fdCount()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const workers = yield* start()
+        const deaths = yield* workers.deaths
+        // Connections open on both Workers when one crashes (40: some on each but with a chance of 2^-39).
+        const open = yield* whoServes("127.0.0.1", workers.address.port, 40)
+        yield* workers.request(1, new Throw({ message: "boom" }))
+        const death = yield* Queue.take(deaths)
+        expect(death).toMatchObject({ _tag: "ServerWorkerError", reason: "Crashed", index: 1, exitCode: 1 })
+        expect(death.message).toContain("boom")
+        // The crashed Worker's connections were closed with its thread; the others still echo.
+        const [lost, kept] = [1, 0].map((index) => open.filter((client) => client.worker === `worker ${index}`))
+        expect(lost!.length).toBeGreaterThan(0)
+        yield* Effect.forEach(lost!, (client) => closedByServer(client.socket), { discard: true })
+        for (const client of kept!) expect(yield* ask(client.socket, "alive")).toBe("alive")
+        const joined = yield* Effect.exit(workers.join)
+        expect(joined).toEqual(Exit.fail(death))
+        expect(yield* Effect.flip(workers.request(1, new Stats()))).toBe(death)
+        // Worker 0 still answers, and still serves (its listener is the only one left in the group).
+        expect((yield* workers.request(0, new Stats())).index).toBe(0)
+        const clients = yield* whoServes("127.0.0.1", workers.address.port, 4)
+        expect(clients.map((client) => client.worker)).toEqual(["worker 0", "worker 0", "worker 0", "worker 0"])
+      }))
+      // What the crashed Worker had open (its listener, poller, connections) went with its thread.
+      expect(yield* settledFdCount(before)).toBe(before)
+    }))
 
   it.live("with restart, a Worker that exits is told on deaths and replaced by a new one that serves", () =>
     Effect.gen(function*() {
