@@ -7,7 +7,9 @@
  * For each cell (connections × message size) and each API, in a fresh pair of processes:
  * `bench/echo-server.ts --api <api>` (or `bench/echo.c`) pinned to CPU 0 and the load generator
  * `bench/load.c` pinned to CPU 1 (taskset(1)), so the server has one core to itself and the load
- * generator cannot steal it. The
+ * generator cannot steal it. The multi-core servers (`workers`: ServerWorkers, 2 threads; `cluster`: node:cluster, 2
+ * processes) get CPUs 0 and 1 instead, the load generator still on CPU 1 (bench/internal/multiCore.ts says why); a
+ * server's CPU time and peak RSS are summed over its threads and processes. The
  * load generator reports requests/s and p50/p99 latency; the server's peak RSS is its VmHWM
  * (proc(5)) read just before SIGTERM. The APIs run interleaved within a cell, their order rotated
  * each round, and each figure is the median over rounds (RSS: the largest), so a slow spell of the
@@ -18,7 +20,7 @@
  *
  * The figures are printed and written to bench/results.md between the echo markers.
  *
- *   npm run bench:echo -- [--seconds 3] [--warmup 1] [--rounds 3] [--quick] [--apis net,future,...]
+ *   npm run bench:echo -- [--seconds 3] [--warmup 1] [--rounds 3] [--quick] [--apis net,future,workers,cluster,...]
  *                         [--conns 1,64,1000] [--sizes 64,16384] [--dry-run]
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -547,7 +549,10 @@ const main = async (): Promise<void> => {
     )
   }
   if (apis.includes("net") && connCounts.includes(1000)) {
-    const ours = apis.filter((api) => api !== "c" && api !== "net" && api !== "platform-node")
+    // One process's memory against one's: the multi-core servers are compared with each other below.
+    const ours = apis.filter((api) =>
+      api !== "c" && api !== "net" && api !== "platform-node" && !(multiCoreApis as ReadonlyArray<string>).includes(api)
+    )
     check(
       "peak RSS at 1000 connections below node:net's",
       ours.flatMap((api) =>
@@ -563,7 +568,8 @@ const main = async (): Promise<void> => {
     const cpu = (api: Api, conns: number, size: number) => figure(api, conns, size)?.cpuPerRequest ?? Number.NaN
     const against = cells.map(({ conns, size }) =>
       `${conns}×${sizeLabel(size)} ${times(ratio("workers", "cluster", conns, size))} req/s, ` +
-      `${times(cpu("cluster", conns, size) / cpu("workers", conns, size))} cheaper per request`
+      `${times(cpu("cluster", conns, size) / cpu("workers", conns, size))} cheaper per request, peak RSS ` +
+      `${mib(figure("workers", conns, size)?.rss ?? Number.NaN)} vs ${mib(figure("cluster", conns, size)?.rss ?? Number.NaN)}`
     )
     goalLines.push(`- ${labels.workers} against ${labels.cluster}: ${against.join("; ")}`)
   }

@@ -255,7 +255,7 @@ describe("ServerWorkers", () => {
         const workers = yield* start({ restart: true })
         const deaths = yield* workers.deaths
         const [first] = yield* workers.broadcast(new Stats())
-        // Its answer may never come: the thread ends first.
+        // It fails with the death: the thread ends inside the handler.
         yield* Effect.fork(workers.request(0, new ExitRequest({ code: 7 })))
         const death = yield* Queue.take(deaths)
         expect(death).toMatchObject({ _tag: "ServerWorkerError", reason: "Exited", index: 0, exitCode: 7 })
@@ -282,8 +282,11 @@ describe("ServerWorkers", () => {
         spawn: (index) => spawned++ === 0 ? spawn(index) : new Worker("process.exit(3)", { eval: true })
       })
       const deaths = yield* workers.deaths
-      yield* Effect.fork(workers.request(0, new ExitRequest({ code: 9 })))
-      expect(yield* Queue.take(deaths)).toMatchObject({ reason: "Exited", index: 0, exitCode: 9 })
+      // The Worker's thread ends inside the handler: this request in flight fails with its death.
+      const inFlight = yield* Effect.fork(workers.request(0, new ExitRequest({ code: 9 })))
+      const death = yield* Queue.take(deaths)
+      expect(death).toMatchObject({ reason: "Exited", index: 0, exitCode: 9 })
+      expect(yield* Effect.flip(Fiber.join(inFlight))).toBe(death)
       const failed = yield* Effect.flip(workers.join)
       expect(failed).toMatchObject({ reason: "Exited", index: 0, exitCode: 3 })
       expect(yield* Effect.flip(workers.ready)).toBe(failed)

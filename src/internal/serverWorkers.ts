@@ -90,8 +90,11 @@ const MAX_WORKERS = 1024
 
 /** One Worker of a slot, from its spawn to its exit. */
 class Incarnation {
-  /** Requests in flight on the channel, by id. */
-  readonly pending = new Map<number, (response: PlatformWorker.Worker.Response<unknown, unknown>) => void>()
+  /** Requests in flight on the channel, by id: each resumed with its answer, or with the Worker's death. */
+  readonly pending = new Map<
+    number,
+    (outcome: Exit.Exit<PlatformWorker.Worker.Response<unknown, unknown>, ServerWorkerError>) => void
+  >()
   private nextId = 0
   /** Succeeds at Listening; fails when the Worker failed to start or ended first. */
   readonly listening = Deferred.unsafeMake<void, ServerWorkerError>(FiberId.none)
@@ -116,7 +119,7 @@ class Incarnation {
       const resume = this.pending.get(response[0])
       if (resume !== undefined) {
         this.pending.delete(response[0])
-        resume(response)
+        resume(Exit.succeed(response))
       }
     })
     worker.on("message", (message: unknown) => {
@@ -135,7 +138,7 @@ class Incarnation {
       const gone = death ?? this.failure("Exited", `worker ${index} was stopped`)
       this.gone = gone
       this.channel.close()
-      for (const resume of this.pending.values()) resume([-1, 3, WorkerError.encodeCause(Cause.die(gone))])
+      for (const resume of this.pending.values()) resume(Exit.fail(gone))
       this.pending.clear()
       Deferred.unsafeDone(this.listening, Exit.fail(gone))
       Deferred.unsafeDone(this.exited, Exit.succeed(death))
@@ -174,7 +177,7 @@ class Incarnation {
           Effect.async<PlatformWorker.Worker.Response<unknown, unknown>, ServerWorkerError>((resume) => {
             if (this.gone !== undefined) return resume(Effect.fail(this.gone))
             const id = this.nextId++
-            this.pending.set(id, (response) => resume(Effect.succeed(response)))
+            this.pending.set(id, resume)
             this.channel.postMessage([0, [id, 0, payload, undefined]])
             return Effect.sync(() => {
               if (this.pending.delete(id)) this.channel.postMessage([0, [id, 1]])
