@@ -566,10 +566,11 @@ const main = async (): Promise<void> => {
   }
   if (apis.includes("workers") && apis.includes("cluster")) {
     const cpu = (api: Api, conns: number, size: number) => figure(api, conns, size)?.cpuPerRequest ?? Number.NaN
+    const rss = (api: Api, conns: number, size: number) => figure(api, conns, size)?.rss ?? Number.NaN
     const against = cells.map(({ conns, size }) =>
       `${conns}×${sizeLabel(size)} ${times(ratio("workers", "cluster", conns, size))} req/s, ` +
       `${times(cpu("cluster", conns, size) / cpu("workers", conns, size))} cheaper per request, peak RSS ` +
-      `${mib(figure("workers", conns, size)?.rss ?? Number.NaN)} vs ${mib(figure("cluster", conns, size)?.rss ?? Number.NaN)}`
+      `${mib(rss("workers", conns, size))} vs ${mib(rss("cluster", conns, size))}`
     )
     goalLines.push(`- ${labels.workers} against ${labels.cluster}: ${against.join("; ")}`)
   }

@@ -219,7 +219,7 @@ describe("ServerWorkers", () => {
       expect(exit).toEqual(Exit.fail({ why: "refused" }))
     }).pipe(Effect.scoped))
 
-  it.live("a Worker that crashes is a ServerWorkerError: join fails with it, its requests too, the other serves on", () =>
+  it.live("a Worker that crashes is a ServerWorkerError: join and its requests fail with it, the other serves on", () =>
     Effect.gen(function*() {
       const before = fdCount()
       yield* Effect.scoped(Effect.gen(function*() {
@@ -313,7 +313,7 @@ describe("ServerWorkers", () => {
       expect(yield* settledFdCount(before)).toBe(before)
     }))
 
-  it.live("make fails with Listen when the port is taken by a listener without SO_REUSEPORT, and leaves no Worker", () =>
+  it.live("make fails with Listen when a listener without SO_REUSEPORT has the port, and leaves no Worker", () =>
     Effect.gen(function*() {
       const before = fdCount()
       const server = Net.createServer()

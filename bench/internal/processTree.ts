@@ -57,7 +57,11 @@ export const treeCpuSeconds = (pid: number): number => {
   return ticks / clockTicks
 }
 
-/** The sum of a /proc/<pid>/status field given in kB (VmHWM, VmRSS) over `pid` and its descendants, in bytes. @internal */
+/**
+ * The sum of a /proc/<pid>/status field given in kB (VmHWM, VmRSS) over `pid` and its descendants, in bytes.
+ *
+ * @internal
+ */
 export const treeStatusBytes = (pid: number, field: string): number | undefined => {
   let sum: number | undefined
   for (const p of processTree(pid)) {

@@ -126,7 +126,8 @@ class Incarnation {
       if (isControl(message, LISTENING)) Deferred.unsafeDone(this.listening, Exit.void)
       else if (isControl(message, FAILED)) {
         const { message: text } = message as unknown as { readonly message: string }
-        Deferred.unsafeDone(this.listening, Exit.fail(this.failure("Listen", `worker ${index} could not serve: ${text}`)))
+        const failure = this.failure("Listen", `worker ${index} could not serve: ${text}`)
+        Deferred.unsafeDone(this.listening, Exit.fail(failure))
       }
     })
     // An uncaught exception: Node emits 'error', then 'exit' with code 1.
@@ -171,7 +172,10 @@ class Incarnation {
   /** Sends `request` on the channel; an interruption tells the Worker to interrupt its handler. */
   request<A extends Schema.TaggedRequest.All>(request: A): Effect.Effect<unknown, unknown, unknown> {
     return Effect.flatMap(
-      Effect.mapError(Schema.serialize(request), (cause) => this.failure("Request", `cannot encode ${request._tag}`, cause)),
+      Effect.mapError(
+        Schema.serialize(request),
+        (cause) => this.failure("Request", `cannot encode ${request._tag}`, cause)
+      ),
       (payload) =>
         Effect.flatMap(
           Effect.async<PlatformWorker.Worker.Response<unknown, unknown>, ServerWorkerError>((resume) => {
@@ -194,7 +198,8 @@ class Incarnation {
   ): Effect.Effect<unknown, unknown, unknown> {
     // Any TaggedRequest is a WithResult; its variance over `never` failures is what the cast hides.
     const withResult = request as unknown as Schema.WithResult<unknown, unknown, unknown, unknown, unknown>
-    const undecodable = (cause: unknown) => this.failure("Request", `cannot decode the answer to ${request._tag}`, cause)
+    const undecodable = (cause: unknown) =>
+      this.failure("Request", `cannot decode the answer to ${request._tag}`, cause)
     switch (response[1]) {
       case 0:
         return Effect.mapError(Schema.deserializeSuccess(withResult, response[2][0]), undecodable)
@@ -203,7 +208,10 @@ class Incarnation {
           ? Effect.interrupt
           : Effect.mapError(Schema.deserializeSuccess(withResult, response[2][0]), undecodable)
       case 2:
-        return Effect.flatMap(Effect.mapError(Schema.deserializeFailure(withResult, response[2]), undecodable), Effect.fail)
+        return Effect.flatMap(
+          Effect.mapError(Schema.deserializeFailure(withResult, response[2]), undecodable),
+          Effect.fail
+        )
       case 3: {
         // A defect of the handler, or the runner's own failure (a WorkerError): the latter is ours to type.
         const cause = WorkerError.decodeCause(response[2])
@@ -533,7 +541,9 @@ export const serve = <E, R, A extends Schema.TaggedRequest.All, I, RS, Handlers>
       // Until Stop; closing the scope interrupts the handlers, closes every connection, then the listener.
       yield* Effect.raceFirst(server.run(options.handler), Deferred.await(control.stop)).pipe(
         Effect.catchAll((error) =>
-          Effect.fail(new ServerWorkerError({ reason: "Listen", index: start.index, message: error.message, cause: error }))
+          Effect.fail(
+            new ServerWorkerError({ reason: "Listen", index: start.index, message: error.message, cause: error })
+          )
         )
       )
     }))
