@@ -169,14 +169,15 @@ describe("ServerWorkers", () => {
           const workers = yield* start({ listen: { host, port: 0 } })
           const clients = yield* Effect.forEach(
             Array.from({ length: 8 }),
-            () => Effect.acquireRelease(
-              Effect.async<Net.Socket, Error>((resume) => {
-                const socket = Net.connect({ host, port: workers.address.port })
-                socket.once("connect", () => resume(Effect.succeed(socket)))
-                socket.once("error", (error) => resume(Effect.fail(error)))
-              }),
-              () => Effect.void
-            )
+            () =>
+              Effect.acquireRelease(
+                Effect.async<Net.Socket, Error>((resume) => {
+                  const socket = Net.connect({ host, port: workers.address.port })
+                  socket.once("connect", () => resume(Effect.succeed(socket)))
+                  socket.once("error", (error) => resume(Effect.fail(error)))
+                }),
+                () => Effect.void
+              )
           )
           for (const socket of clients) expect(yield* ask(socket, "who")).toMatch(/^worker [01]$/)
           const stats = yield* workers.broadcast(new Stats())

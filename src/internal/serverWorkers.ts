@@ -50,7 +50,7 @@ import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import type * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
-import * as Scope from "effect/Scope"
+import type * as Scope from "effect/Scope"
 import * as WorkerThreads from "node:worker_threads"
 import { IoError } from "../IoError.js"
 import type * as ReactorSocketServer from "../ReactorSocketServer.js"
@@ -375,13 +375,16 @@ export const make = <A extends Schema.TaggedRequest.All = never, I = never, R = 
     /** Waits for the slot's Worker to listen; then hands it to requests. */
     const startSlot = (slot: Slot): Effect.Effect<void, ServerWorkerError> =>
       Effect.flatMap(spawn(slot), (incarnation) =>
-        Effect.tap(Deferred.await(incarnation.listening), () => Deferred.succeed(slot.ready, incarnation)))
+        Effect.tap(Deferred.await(incarnation.listening), () =>
+          Deferred.succeed(slot.ready, incarnation)))
 
     const supervise = (slot: Slot): Effect.Effect<void> =>
       Effect.gen(function*() {
         while (true) {
           const death = yield* Deferred.await(slot.current!.exited)
-          if (death === undefined || closing) return
+          if (death === undefined || closing) {
+            return
+          }
           if (!restart) {
             slot.ready = yield* Deferred.make<Incarnation, ServerWorkerError>()
             yield* Deferred.fail(slot.ready, death)
@@ -403,7 +406,9 @@ export const make = <A extends Schema.TaggedRequest.All = never, I = never, R = 
 
     // Every Worker listens before `make` returns; if one cannot, the others are stopped and `make` fails.
     yield* Effect.forEach(slots, startSlot, { concurrency: "unbounded", discard: true }).pipe(
-      Effect.onError(() => stopAll)
+      Effect.onError(() =>
+        stopAll
+      )
     )
     for (const slot of slots) yield* Effect.forkScoped(supervise(slot))
 
