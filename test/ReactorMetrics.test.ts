@@ -39,7 +39,7 @@ import * as UnixListener from "../src/UnixListener.js"
 import * as UnixStream from "../src/UnixStream.js"
 import * as Waker from "../src/Waker.js"
 import { FakePoller } from "./utils/fakePoller.js"
-import { fdCount, FdScope, tempDir } from "./utils/fds.js"
+import { FdScope, tempDir } from "./utils/fds.js"
 
 /** A waker that counts its wake-ups. */
 const counting = () => {
