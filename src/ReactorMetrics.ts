@@ -93,7 +93,7 @@ export interface FdCounts {
  * ```ts
  * import type { ReactorMetrics } from "effect-reactor"
  *
- * const largest = (h: ReactorMetrics.Histogram) => h.boundaries[h.counts.findLastIndex((n) => n > 0)]
+ * const emptyBuckets = (h: ReactorMetrics.Histogram) => h.counts.filter((n) => n === 0).length
  * ```
  *
  * @since 0.1.0
