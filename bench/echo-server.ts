@@ -9,14 +9,16 @@
  * - `future`: a hand-written SimpleFuture per connection on our executor (dedicated mode);
  * - `future-integrated`: the same futures, with the executor driven from Node's loop;
  * - `effect`: a fiber per connection looping `TcpStream.read` -> `writeAll`, under `ReactorRuntime.runBlockingExit`;
- * - `platform`: our SocketServer adapter (src/ReactorSocketServer.ts) with the platform-node handler.
+ * - `platform`: our SocketServer adapter (src/ReactorSocketServer.ts) with the platform-node handler;
+ * - `effect+metrics`, `future+metrics`: `effect` and `future` with `ReactorMetrics.layer` exporting the runtime's
+ *   counters to Effect's metrics every second (the counters are always on; this is what exporting them adds).
  *
  * Each implementation is imported only when chosen, so the baselines run without the others.
  *
  * `--exit-after <seconds>` makes the server exit by itself, for profiling with `node --cpu-prof`
  * (SIGTERM ends it without writing the profile).
  *
- *   npm run echo-server -- --port 9000 --api <net|platform-node|future|future-integrated|effect|platform>
+ *   npm run echo-server -- --port 9000 --api <net|platform-node|future|future-integrated|effect|platform|…+metrics>
  *                          [--host 127.0.0.1] [--exit-after <seconds>]
  */
 import { parseArgs } from "node:util"
@@ -29,7 +31,9 @@ const apis = {
   future: () => import("./internal/echoFuture.js"),
   "future-integrated": () => import("./internal/echoFuture.js"),
   effect: () => import("./internal/echoEffect.js"),
-  platform: () => import("./internal/echoPlatform.js")
+  platform: () => import("./internal/echoPlatform.js"),
+  "effect+metrics": () => import("./internal/echoEffect.js"),
+  "future+metrics": () => import("./internal/echoFuture.js")
 } as const
 
 type Api = keyof typeof apis

@@ -31,7 +31,17 @@ import { parseArgs } from "node:util"
 import { bundle, compile } from "./internal/bundle.js"
 import { machine, positive, resultsPath, writeSection } from "./internal/results.js"
 
-const allApis = ["c", "net", "platform-node", "future", "future-integrated", "effect", "platform"] as const
+const allApis = [
+  "c",
+  "net",
+  "platform-node",
+  "future",
+  "future-integrated",
+  "effect",
+  "platform",
+  "future+metrics",
+  "effect+metrics"
+] as const
 type Api = (typeof allApis)[number]
 
 const labels: Record<Api, string> = {
@@ -41,7 +51,9 @@ const labels: Record<Api, string> = {
   future: "future (dedicated)",
   "future-integrated": "future (integrated)",
   effect: "effect",
-  platform: "platform (our SocketServer)"
+  platform: "platform (our SocketServer)",
+  "future+metrics": "future + metrics export",
+  "effect+metrics": "effect + metrics export"
 }
 
 const { values: args } = parseArgs({
@@ -522,6 +534,16 @@ const main = async (): Promise<void> => {
   if (apis.includes("c") && apis.includes("net")) {
     const ceiling = goalCells.map(({ conns, size }) => `${conns}×${sizeLabel(size)} ${times(ratio("c", "net", conns, size))}`)
     goalLines.push(`- for reference, ${labels.c} against node:net: ${ceiling.join("; ")}`)
+  }
+  // What exporting the runtime's metrics costs a server: the same server with and without `ReactorMetrics.layer`.
+  for (const [exporting, base] of [["future+metrics", "future"], ["effect+metrics", "effect"]] as const) {
+    if (!apis.includes(exporting) || !apis.includes(base)) continue
+    const costs = cells.map(({ conns, size }) => {
+      const cpu = (figure(exporting, conns, size)?.cpuPerRequest ?? Number.NaN) /
+        (figure(base, conns, size)?.cpuPerRequest ?? Number.NaN)
+      return `${conns}×${sizeLabel(size)} req/s ${times(ratio(exporting, base, conns, size))}, µs/req ${times(cpu)}`
+    })
+    goalLines.push(`- ${labels[exporting]} against ${labels[base]} (the export's cost): ${costs.join("; ")}`)
   }
   console.log("")
   for (const line of goalLines) console.log(line)
