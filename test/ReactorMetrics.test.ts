@@ -6,7 +6,7 @@
  * implies (lower bounds the kernel guarantees, and equalities), never by how long anything took.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Metric, Scope } from "effect"
+import { Cause, Effect, Exit, Layer, Metric, Scope } from "effect"
 import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -51,10 +51,13 @@ const counting = () => {
  * A runtime over a real poller whose executor nothing attaches: the test turns the reactor and ticks the executor
  * itself, so every count is known. `now` gives the executor (and its timer queue) a manual clock.
  */
-const handRuntime = (options: { readonly budget?: number; readonly now?: () => number } = {}) => {
-  const handle = poller.unsafeOpen()
+const handRuntime = (
+  options: { readonly budget?: number; readonly now?: () => number; readonly backend?: "epoll" | "poll" } = {}
+) => {
+  const { backend, ...executorOptions } = options
+  const handle = poller.unsafeOpen(backend === undefined ? {} : { backend })
   const reactor = new internalReactor.Reactor(handle)
-  const executor = new Executor({ io: reactor, ...options })
+  const executor = new Executor({ io: reactor, ...executorOptions })
   const runtime: ReactorRuntime.ReactorRuntime = {
     [RuntimeTypeId]: RuntimeTypeId,
     poller: poller.fromHandle(handle),
@@ -82,9 +85,9 @@ const tagged = <M extends Metric.Metric<any, any, any>>(metric: M, runtime: stri
     : metric.pipe(Metric.tagged("runtime", runtime), Metric.tagged("kind", kind))) as M
 
 describe("the reactor's counters", () => {
-  it("counts turns, the events each returned and the wakers they woke, on real pipes", () => {
+  it.each(["epoll", "poll"] as const)("counts turns, the events each returned and the wakers they woke (%s)", (backend) => {
     const fds = new FdScope()
-    const { close, reactor, runtime } = handRuntime()
+    const { close, reactor, runtime } = handRuntime({ backend })
     try {
       const pipes = [fds.pipe(), fds.pipe(), fds.pipe()]
       const wakers = pipes.map(([read]) => {
@@ -526,6 +529,20 @@ describe("time in the integrated mode", () => {
       expect(woke.busyMs).toBeGreaterThan(0)
       expect(woke.busyMs + woke.idleMs).toBeLessThanOrEqual(woke.elapsedMs + 1e-6)
     }).pipe(Effect.scoped, Effect.provide(ReactorRuntime.layer)))
+})
+
+describe("without a runtime", () => {
+  it("snapshot and update die with a message that names the layer to provide", () => {
+    for (const [effect, name] of [[ReactorMetrics.snapshot, "ReactorMetrics.snapshot"], [
+      ReactorMetrics.update,
+      "ReactorMetrics.update"
+    ]] as const) {
+      const exit = Effect.runSyncExit(effect as Effect.Effect<unknown>)
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+      expect(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause))).toContain(name)
+      expect(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause))).toContain("ReactorRuntime.layer")
+    }
+  })
 })
 
 describe("snapshot helpers", () => {

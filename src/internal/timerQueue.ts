@@ -83,13 +83,11 @@ export class TimerQueue {
     for (;;) {
       this.dropCancelledTop()
       const top = this.heap[0]
-      if (top === undefined || top.deadline > now) {
-        this.counters.fired += fired
-        return fired
-      }
+      if (top === undefined || top.deadline > now) return fired
       this.pop()
       top.state = FIRED
       fired++
+      this.counters.fired++
       // Microseconds past the deadline: how long the loop took to notice it (never negative, `top` is due).
       this.counters.lateness.record((now - top.deadline) * 1000)
       top.waker.wake()
