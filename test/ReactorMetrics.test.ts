@@ -85,7 +85,9 @@ const tagged = <M extends Metric.Metric<any, any, any>>(metric: M, runtime: stri
     : metric.pipe(Metric.tagged("runtime", runtime), Metric.tagged("kind", kind))) as M
 
 describe("the reactor's counters", () => {
-  it.each(["epoll", "poll"] as const)("counts turns, the events each returned and the wakers they woke (%s)", (backend) => {
+  it.each(["epoll", "poll"] as const)("counts turns, the events each returned and the wakers they woke (%s)", (
+    backend
+  ) => {
     const fds = new FdScope()
     const { close, reactor, runtime } = handRuntime({ backend })
     try {
@@ -163,7 +165,7 @@ describe("the reactor's counters", () => {
     reactor.close()
   })
 
-  it("times only the waits that may block: a turn with a timeout adds at least the timeout, turn(0) adds nothing", () => {
+  it("times only the waits that may block: a wait with a timeout adds at least the timeout, turn(0) nothing", () => {
     const { close, reactor, runtime } = handRuntime()
     try {
       for (let i = 0; i < 3; i++) reactor.turn(0)

@@ -41,7 +41,8 @@ const client = (port: number, running: () => boolean, count: () => void) =>
     }
   }))
 
-const header = "   t    req/s  turns/s  events/turn  wakes/s  polls/s  queue  budget   busy  idle ms  tcp open  late p99"
+const header =
+  "   t    req/s  turns/s  events/turn  wakes/s  polls/s  queue  budget   busy  idle ms  tcp open  late p99"
 const pad = (value: string | number, width: number) => String(value).padStart(width)
 const perSecond = (count: number, ms: number) => Math.round((count * 1000) / ms).toLocaleString("en-US")
 

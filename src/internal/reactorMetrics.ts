@@ -69,7 +69,9 @@ export const metrics: Api.Metrics = {
     "Readiness events each wait returned"
   ),
   wakes: Metric.counter("effect_reactor_wakes", { description: "Wakers woken by readiness events" }),
-  tasksPolled: Metric.counter("effect_reactor_tasks_polled", { description: "Polls of futures spawned on the executor" }),
+  tasksPolled: Metric.counter("effect_reactor_tasks_polled", {
+    description: "Polls of futures spawned on the executor"
+  }),
   callbacksRun: Metric.counter("effect_reactor_callbacks_run", {
     description: "Effect fiber steps run on the executor (dedicated mode, or the executor-backed scheduler)"
   }),
@@ -80,7 +82,9 @@ export const metrics: Api.Metrics = {
   budgetExhausted: Metric.counter("effect_reactor_budget_exhausted", {
     description: "Executor batches that spent their budget with work still queued"
   }),
-  timersFired: Metric.counter("effect_reactor_timers_fired", { description: "Timers of the runtime's timer queue fired" }),
+  timersFired: Metric.counter("effect_reactor_timers_fired", {
+    description: "Timers of the runtime's timer queue fired"
+  }),
   timerLateness: Metric.histogram(
     "effect_reactor_timer_lateness_us",
     MetricBoundaries.fromIterable(finite(latenessBoundaries)),
@@ -220,7 +224,9 @@ export const since: {
   const elapsedMs = self.elapsedMs - previous.elapsedMs
   const busyMs = self.busyMs - previous.busyMs
   const fds = {} as Record<Api.FdKind, Api.FdCounts>
-  for (const kind of KINDS) fds[kind] = { open: self.fds[kind].open, opened: self.fds[kind].opened - previous.fds[kind].opened }
+  for (const kind of KINDS) {
+    fds[kind] = { open: self.fds[kind].open, opened: self.fds[kind].opened - previous.fds[kind].opened }
+  }
   return {
     ...self,
     elapsedMs,
@@ -342,7 +348,9 @@ export const update: Effect.Effect<void, never, ReactorRuntime> = Effect.flatMap
 
 const decodeInterval = (interval: unknown): Duration.Duration => {
   const decoded = Duration.decodeUnknown(interval)
-  if (decoded._tag === "None" || !Duration.greaterThan(decoded.value, Duration.zero) || !Duration.isFinite(decoded.value)) {
+  const valid = decoded._tag === "Some" && Duration.greaterThan(decoded.value, Duration.zero) &&
+    Duration.isFinite(decoded.value)
+  if (!valid) {
     throw argumentError("range", `The "interval" option must be a positive, finite Duration, got ${show(interval)}`)
   }
   return decoded.value
