@@ -3,7 +3,8 @@
  * `Metric`s that reach whatever exporter the program runs (`@effect/opentelemetry`, a Prometheus endpoint).
  *
  * The counters are always on: plain numbers the reactor and the executor bump in their hot paths (about a nanosecond
- * each), never an Effect metric update per event. A snapshot reads them when asked; `layer` pushes them to Effect's
+ * each), plus two clock reads per wait that may block and per call from Node's loop — never per event, and never an
+ * Effect metric update per event. A snapshot reads them when asked; `layer` pushes them to Effect's
  * metrics once per interval, tagged `runtime` with the runtime's id so that several runtimes (one per Worker) stay
  * apart.
  *
