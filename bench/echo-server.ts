@@ -50,12 +50,16 @@ const { values: args } = parseArgs({
 })
 
 const port = Number(args.port)
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port must be in [0, 65535], got ${args.port}`)
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  throw new RangeError(`--port must be in [0, 65535], got ${args.port}`)
+}
 const api = args.api
 if (!isApi(api)) throw new RangeError(`--api must be one of ${Object.keys(apis).join(", ")}, got ${api}`)
 
 const exitAfter = args["exit-after"] === undefined ? undefined : Number(args["exit-after"])
-if (exitAfter !== undefined && !(exitAfter > 0)) throw new RangeError(`--exit-after must be positive, got ${args["exit-after"]}`)
+if (exitAfter !== undefined && !(exitAfter > 0)) {
+  throw new RangeError(`--exit-after must be positive, got ${args["exit-after"]}`)
+}
 
 const options: EchoOptions = {
   host: args.host,

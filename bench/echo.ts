@@ -354,7 +354,13 @@ const key = (api: Api, conns: number, size: number) => `${api}/${conns}/${size}`
 
 const integer = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–"
 const micros = (us: number): string =>
-  !Number.isFinite(us) ? "–" : us >= 10_000 ? `${(us / 1000).toFixed(1)} ms` : us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`
+  !Number.isFinite(us)
+    ? "–"
+    : us >= 10_000
+    ? `${(us / 1000).toFixed(1)} ms`
+    : us >= 1000
+    ? `${(us / 1000).toFixed(2)} ms`
+    : `${us.toFixed(0)} µs`
 const mib = (bytes: number): string => Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : "–"
 const times = (n: number): string => Number.isFinite(n) ? `${n.toFixed(2)}×` : "–"
 const percent = (n: number): string => Number.isFinite(n) ? `${Math.round(n * 100)}%` : "–"
@@ -449,7 +455,19 @@ const main = async (): Promise<void> => {
   const cpuRatio = (api: Api, conns: number, size: number): number =>
     (figure("net", conns, size)?.cpuPerRequest ?? Number.NaN) / (figure(api, conns, size)?.cpuPerRequest ?? Number.NaN)
   const rows: Array<Array<string>> = [
-    ["Conns", "Size", "API", "req/s", "vs node:net", "p50", "p99", "Peak RSS", "Server CPU", "Load CPU", "Server µs/req"]
+    [
+      "Conns",
+      "Size",
+      "API",
+      "req/s",
+      "vs node:net",
+      "p50",
+      "p99",
+      "Peak RSS",
+      "Server CPU",
+      "Load CPU",
+      "Server µs/req"
+    ]
   ]
   for (const { conns, size } of cells) {
     for (const api of apis) {
@@ -460,7 +478,19 @@ const main = async (): Promise<void> => {
         : ""
       rows.push(
         f.samples === 0
-          ? [String(conns), sizeLabel(size), labels[api], `failed: ${f.failure ?? "not run"}`, "", "", "", "", "", "", ""]
+          ? [
+            String(conns),
+            sizeLabel(size),
+            labels[api],
+            `failed: ${f.failure ?? "not run"}`,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            ""
+          ]
           : [
             String(conns),
             sizeLabel(size),
@@ -491,7 +521,11 @@ const main = async (): Promise<void> => {
   const goalLines: Array<string> = []
   const check = (name: string, results: ReadonlyArray<{ readonly ok: boolean; readonly text: string }>) => {
     const measured = results.filter((r) => !r.text.includes("–"))
-    const verdict = measured.length < results.length ? "not measured in every cell" : results.every((r) => r.ok) ? "met" : "not met"
+    const verdict = measured.length < results.length
+      ? "not measured in every cell"
+      : results.every((r) => r.ok)
+      ? "met"
+      : "not met"
     goalLines.push(`- ${name}: **${verdict}** — ${results.map((r) => r.text).join("; ")}`)
   }
   const speedGoal = (api: Api, target: number) =>
@@ -506,7 +540,9 @@ const main = async (): Promise<void> => {
       }
     })
   if (apis.includes("net")) {
-    if (apis.includes(futureApi)) check(`${labels[futureApi]} ≥ 1.45× node:net req/s, p99 ≤ node:net's`, speedGoal(futureApi, 1.45))
+    if (apis.includes(futureApi)) {
+      check(`${labels[futureApi]} ≥ 1.45× node:net req/s, p99 ≤ node:net's`, speedGoal(futureApi, 1.45))
+    }
     if (apis.includes("effect")) check("effect ≥ 1.35× node:net req/s, p99 ≤ node:net's", speedGoal("effect", 1.35))
   }
   if (apis.includes("platform") && apis.includes("platform-node")) {
@@ -532,7 +568,9 @@ const main = async (): Promise<void> => {
     )
   }
   if (apis.includes("c") && apis.includes("net")) {
-    const ceiling = goalCells.map(({ conns, size }) => `${conns}×${sizeLabel(size)} ${times(ratio("c", "net", conns, size))}`)
+    const ceiling = goalCells.map(({ conns, size }) =>
+      `${conns}×${sizeLabel(size)} ${times(ratio("c", "net", conns, size))}`
+    )
     goalLines.push(`- for reference, ${labels.c} against node:net: ${ceiling.join("; ")}`)
   }
   // What exporting the runtime's metrics costs a server: the same server with and without `ReactorMetrics.layer`.
@@ -553,7 +591,8 @@ const main = async (): Promise<void> => {
   if (dryRun) return
 
   const command = ["npm run bench:echo", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])]
-  writeSection("echo", 
+  writeSection(
+    "echo",
     [
       "## Echo server: requests/s and latency",
       "",
@@ -561,16 +600,16 @@ const main = async (): Promise<void> => {
       `- Machine: ${machine()}`,
       `- Command: \`${command.join(" ")}\``,
       `- Workload: the load generator (\`bench/load.c\`) opens N connections to 127.0.0.1, each sending a message of ` +
-        `the given size and waiting for all of it to come back before sending the next (ping-pong). Server ` +
-        `(\`bench/echo-server.ts\`; \`bench/echo.c\` for the C ceiling) ` +
-        `pinned to CPU 0, load generator to CPU 1, a fresh pair of processes per measurement; ${warmup} s warm-up, ` +
-        `${seconds} s measured, ${rounds} round(s) with the API order rotated, median reported (peak RSS: the ` +
-        `largest VmHWM). Latency is per message, send to last byte back. Server µs/req: the server's CPU time ` +
-        `(utime + stime, including the kernel's loopback work) over the measured window per request, and in ` +
-        `parentheses node:net's figure over it. The load generator has one core too: where its Load CPU nears ` +
-        `100% it, not the server, sets req/s, and µs/req is the fairer comparison.`,
+      `the given size and waiting for all of it to come back before sending the next (ping-pong). Server ` +
+      `(\`bench/echo-server.ts\`; \`bench/echo.c\` for the C ceiling) ` +
+      `pinned to CPU 0, load generator to CPU 1, a fresh pair of processes per measurement; ${warmup} s warm-up, ` +
+      `${seconds} s measured, ${rounds} round(s) with the API order rotated, median reported (peak RSS: the ` +
+      `largest VmHWM). Latency is per message, send to last byte back. Server µs/req: the server's CPU time ` +
+      `(utime + stime, including the kernel's loopback work) over the measured window per request, and in ` +
+      `parentheses node:net's figure over it. The load generator has one core too: where its Load CPU nears ` +
+      `100% it, not the server, sets req/s, and µs/req is the fairer comparison.`,
       `- Noise: ${noise}; the machine is shared, so figures of one run compare with each other better than ` +
-        `with another run's.`,
+      `with another run's.`,
       "",
       markdownTable(rows),
       "",

@@ -29,8 +29,8 @@ import * as Pty from "../src/Pty.js"
 import * as Reactor from "../src/Reactor.js"
 import * as ReactorMetrics from "../src/ReactorMetrics.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
-import * as SimpleFuture from "../src/SimpleFuture.js"
 import * as Signalfd from "../src/Signalfd.js"
+import * as SimpleFuture from "../src/SimpleFuture.js"
 import * as TcpListener from "../src/TcpListener.js"
 import * as TcpStream from "../src/TcpStream.js"
 import * as Timerfd from "../src/Timerfd.js"
@@ -535,10 +535,12 @@ describe("time in the integrated mode", () => {
 
 describe("without a runtime", () => {
   it("snapshot and update die with a message that names the layer to provide", () => {
-    for (const [effect, name] of [[ReactorMetrics.snapshot, "ReactorMetrics.snapshot"], [
-      ReactorMetrics.update,
-      "ReactorMetrics.update"
-    ]] as const) {
+    for (
+      const [effect, name] of [[ReactorMetrics.snapshot, "ReactorMetrics.snapshot"], [
+        ReactorMetrics.update,
+        "ReactorMetrics.update"
+      ]] as const
+    ) {
       const exit = Effect.runSyncExit(effect as Effect.Effect<unknown>)
       expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
       expect(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause))).toContain(name)

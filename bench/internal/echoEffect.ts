@@ -31,7 +31,12 @@ const echo = (stream: TcpStream.TcpStream) => {
 
 const program = (options: EchoOptions) =>
   Effect.gen(function*() {
-    const listener = yield* TcpListener.bind({ host: options.host, port: options.port, backlog: 4096, reuseAddress: true })
+    const listener = yield* TcpListener.bind({
+      host: options.host,
+      port: options.port,
+      backlog: 4096,
+      reuseAddress: true
+    })
     options.onListening(listener.localAddress._tag === "Inet" ? listener.localAddress.port : options.port)
     yield* exitAfterEffect(options)
     yield* metricsFor(options)
@@ -39,7 +44,10 @@ const program = (options: EchoOptions) =>
       Effect.flatMap(Scope.make(), (scope) =>
         Effect.flatMap(Scope.extend(listener.accept, scope), (stream) =>
           Effect.forkDaemon(
-            Effect.ensuring(Effect.ignore(Effect.zipRight(stream.setNoDelay(true), echo(stream))), Scope.close(scope, Exit.void))
+            Effect.ensuring(
+              Effect.ignore(Effect.zipRight(stream.setNoDelay(true), echo(stream))),
+              Scope.close(scope, Exit.void)
+            )
           )))
     )
   })

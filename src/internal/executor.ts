@@ -27,17 +27,17 @@ import * as FiberId from "effect/FiberId"
 import * as Scheduler from "effect/Scheduler"
 import { type EventLoopUtilization, performance as perfHooks } from "node:perf_hooks"
 import type { Poll } from "../Poll.js"
+import type * as SimpleFuture from "../SimpleFuture.js"
 import type * as WakerModule from "../Waker.js"
 import type { Waker } from "../Waker.js"
-import type * as SimpleFuture from "../SimpleFuture.js"
 import * as context from "./context.js"
 import { ExecutorCounters } from "./counters.js"
+import { argumentError } from "./errno.js"
 import { Fifo } from "./fifo.js"
 import { FutureBase } from "./future.js"
 import * as poll from "./poll.js"
-import { TypeId as WakerTypeId } from "./waker.js"
 import { TimerQueue } from "./timerQueue.js"
-import { argumentError } from "./errno.js"
+import { TypeId as WakerTypeId } from "./waker.js"
 
 // Effect's own default: a fiber yields after this many operations in a row.
 const maxOpsBeforeYield = 2048
@@ -62,7 +62,11 @@ export class Task<A, E> implements Waker {
   joiners: Array<Waker> = []
   cancelRequested = false
 
-  constructor(readonly id: number, public future: SimpleFuture.SimpleFuture<A, E> | undefined, readonly executor: Executor) {}
+  constructor(
+    readonly id: number,
+    public future: SimpleFuture.SimpleFuture<A, E> | undefined,
+    readonly executor: Executor
+  ) {}
 
   wake(): void {
     switch (this.state) {
@@ -160,7 +164,9 @@ export class Executor {
 
   constructor(options: ExecutorOptions = {}) {
     const budget = options.budget ?? 128
-    if (!Number.isInteger(budget) || budget < 1) throw argumentError("range", "The \"budget\" option must be a positive integer")
+    if (!Number.isInteger(budget) || budget < 1) {
+      throw argumentError("range", "The \"budget\" option must be a positive integer")
+    }
     this.budget = budget
     this.io = options.io
     this.timer = new TimerQueue(options.now ?? (() => performance.now()))

@@ -117,11 +117,17 @@ export class Listener<Address extends SocketAddress = SocketAddress> implements 
 
   /** Accepts into the backlog; one readiness wait when nothing is pending. */
   private readonly accepted: Effect.Effect<number, IoError> = Effect.suspend(() =>
-    this.source.io("readable", () => {
-      const n = this.acceptBatch(this.batch)
-      for (let i = 0; i < n; i++) this.backlog.push(this.batch[i]!)
-      return n
-    }, "accept4", -EINVAL, 0)
+    this.source.io(
+      "readable",
+      () => {
+        const n = this.acceptBatch(this.batch)
+        for (let i = 0; i < n; i++) this.backlog.push(this.batch[i]!)
+        return n
+      },
+      "accept4",
+      -EINVAL,
+      0
+    )
   )
 
   private readonly backoff = new AcceptBackoff()
@@ -281,15 +287,21 @@ export const bind = (
     const badBacklog = address.checkCount(backlog, "backlog", "listen")
     if (badBacklog !== undefined) return yield* Effect.fail(badBacklog)
     const { address: host, family } = yield* address.resolveHost(options.host ?? "127.0.0.1", "bind")
-    return yield* listenOn<SocketAddressApi.Inet>(family, (fd) => {
-      if (options.reuseAddress ?? true) {
-        ioError.check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1), "setsockopt")
-      }
-      if (options.reusePort === true) {
-        ioError.check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEPORT, 1), "setsockopt")
-      }
-      ioError.check(binding.bind(fd, host, options.port), "bind")
-    }, backlog, undefined, address.formatInet(host, options.port))
+    return yield* listenOn<SocketAddressApi.Inet>(
+      family,
+      (fd) => {
+        if (options.reuseAddress ?? true) {
+          ioError.check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1), "setsockopt")
+        }
+        if (options.reusePort === true) {
+          ioError.check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEPORT, 1), "setsockopt")
+        }
+        ioError.check(binding.bind(fd, host, options.port), "bind")
+      },
+      backlog,
+      undefined,
+      address.formatInet(host, options.port)
+    )
   })
 
 /** @internal */

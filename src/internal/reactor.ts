@@ -48,9 +48,9 @@ import type * as Scope from "effect/Scope"
 import * as Os from "node:os"
 import type { Interest } from "../Interest.js"
 import type { Poll } from "../Poll.js"
-import type { Flags } from "../PollEvent.js"
 import type * as Poller from "../Poller.js"
 import type { PollerError } from "../PollerError.js"
+import type { Flags } from "../PollEvent.js"
 import type * as Api from "../Reactor.js"
 import type { Waker } from "../Waker.js"
 import type { IoDriver } from "./context.js"
@@ -58,11 +58,11 @@ import { OTHER, ReactorCounters } from "./counters.js"
 import { argumentError, ERR_POLLER_CLOSED } from "./errno.js"
 import * as interest from "./interest.js"
 import * as poll from "./poll.js"
-import * as pollEvent from "./pollEvent.js"
 import * as poller from "./poller.js"
 import * as errors from "./pollerError.js"
-import { Slab } from "./slab.js"
+import * as pollEvent from "./pollEvent.js"
 import { show } from "./show.js"
+import { Slab } from "./slab.js"
 
 /** @internal */
 export const TypeId: Api.TypeId = Symbol.for("effect-reactor/Reactor") as Api.TypeId
@@ -463,8 +463,12 @@ export class Reactor implements IoDriver, Api.Reactor {
     const key = this.slab.insert((key) => (registration = new Registration(this, fd, key, wanted, kind)))
     if (key < 0) {
       // The same errno epoll_ctl gives when max_user_watches is reached: no room for another registration.
-      throw nativeError(`ENOSPC: the reactor holds ${this.slab.capacity} registrations`, "ENOSPC", "register",
-        Os.constants.errno.ENOSPC)
+      throw nativeError(
+        `ENOSPC: the reactor holds ${this.slab.capacity} registrations`,
+        "ENOSPC",
+        "register",
+        Os.constants.errno.ENOSPC
+      )
     }
     try {
       this.handle.add(fd, key, wanted, this.mode)

@@ -54,12 +54,18 @@ const connectWith = (
         if (started !== -EINPROGRESS) return Effect.fail(ioError.fromErrno(started, "connect"))
         // connect(2): "It is possible to select(2) or poll(2) for completion by selecting the socket for writing",
         // then read SO_ERROR. Connected when there is no error and the peer has a name.
-        return socket.source.io("writable", () => {
-          const error = binding.socketError(fd)
-          if (error !== 0) return error > 0 ? -error : error
-          const peer = binding.remoteAddress(fd)
-          return typeof peer !== "number" ? 0 : peer === -ENOTCONN ? -EAGAIN : peer
-        }, "connect", -ENOTCONN, 0)
+        return socket.source.io(
+          "writable",
+          () => {
+            const error = binding.socketError(fd)
+            if (error !== 0) return error > 0 ? -error : error
+            const peer = binding.remoteAddress(fd)
+            return typeof peer !== "number" ? 0 : peer === -ENOTCONN ? -EAGAIN : peer
+          },
+          "connect",
+          -ENOTCONN,
+          0
+        )
       })
       const bounded = timeout === undefined ? established : Effect.timeoutFail(established, {
         duration: timeout,

@@ -39,8 +39,9 @@ const empty: Uint8Array = new Uint8Array(0)
 const MAX_READ_CHUNK = 0x40000000
 
 const shutdownHow = (how: unknown): number | undefined =>
-  how === "read" ? constants.SHUT_RD : how === "write" ? constants.SHUT_WR : how === "both" ? constants.SHUT_RDWR :
-  undefined
+  how === "read" ? constants.SHUT_RD : how === "write" ? constants.SHUT_WR : how === "both" ?
+    constants.SHUT_RDWR :
+    undefined
 
 /** @internal */
 export class StreamSocket implements TcpStreamApi.TcpStream {
@@ -98,8 +99,14 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
       // A large read gets a buffer of its own; a short answer is copied out, so it does not keep the whole buffer.
       const effect = Effect.suspend(() => {
         const buffer = new Uint8Array(maxBytes)
-        return this.source.ioWith("readable", () => binding.recv(fd, buffer, 0, maxBytes), "recv", 0, maxBytes, (n) =>
-          n === 0 ? empty : n < maxBytes >>> 1 ? buffer.slice(0, n) : buffer.subarray(0, n))
+        return this.source.ioWith(
+          "readable",
+          () => binding.recv(fd, buffer, 0, maxBytes),
+          "recv",
+          0,
+          maxBytes,
+          (n) => n === 0 ? empty : n < maxBytes >>> 1 ? buffer.slice(0, n) : buffer.subarray(0, n)
+        )
       })
       this.chunkRead = { maxBytes, effect }
       return effect
@@ -107,10 +114,17 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     const slab = readSlab.shared(maxBytes)
     // The recv and the `take` of its chunk run in one step (ioWith): the region is never free for another stream's
     // read while its bytes are unclaimed.
-    const effect = this.source.ioWith("readable", () => {
-      const region = slab.region() // first: a new slab starts at offset 0
-      return binding.recv(fd, region, slab.offset, maxBytes)
-    }, "recv", 0, maxBytes, (n) => n > 0 ? slab.take(n) : empty)
+    const effect = this.source.ioWith(
+      "readable",
+      () => {
+        const region = slab.region() // first: a new slab starts at offset 0
+        return binding.recv(fd, region, slab.offset, maxBytes)
+      },
+      "recv",
+      0,
+      maxBytes,
+      (n) => n > 0 ? slab.take(n) : empty
+    )
     this.chunkRead = { maxBytes, effect }
     return effect
   }
