@@ -12,13 +12,15 @@
  * - `platform`: our SocketServer adapter (src/ReactorSocketServer.ts) with the platform-node handler;
  * - `workers`: `ServerWorkers` (src/ServerWorkers.ts), the platform handler in 2 Workers sharing the port (SO_REUSEPORT);
  * - `cluster`: node:cluster, 2 worker processes running the `net` echo (baseline of `workers`).
+ * - `effect+metrics`, `future+metrics`: `effect` and `future` with `ReactorMetrics.layer` exporting the runtime's
+ *   counters to Effect's metrics every second (the counters are always on; this is what exporting them adds).
  *
  * Each implementation is imported only when chosen, so the baselines run without the others.
  *
  * `--exit-after <seconds>` makes the server exit by itself, for profiling with `node --cpu-prof`
  * (SIGTERM ends it without writing the profile).
  *
- *   npm run echo-server -- --port 9000 --api <net|platform-node|future|future-integrated|effect|platform|workers|cluster>
+ *   npm run echo-server -- --port 9000 --api <net|platform-node|future|future-integrated|effect|platform|workers|cluster|…+metrics>
  *                          [--host 127.0.0.1] [--exit-after <seconds>]
  */
 import { parseArgs } from "node:util"
@@ -33,7 +35,9 @@ const apis = {
   effect: () => import("./internal/echoEffect.js"),
   platform: () => import("./internal/echoPlatform.js"),
   workers: () => import("./internal/echoWorkers.js"),
-  cluster: () => import("./internal/echoCluster.js")
+  cluster: () => import("./internal/echoCluster.js"),
+  "effect+metrics": () => import("./internal/echoEffect.js"),
+  "future+metrics": () => import("./internal/echoFuture.js")
 } as const
 
 type Api = keyof typeof apis

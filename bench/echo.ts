@@ -45,7 +45,9 @@ const allApis = [
   "effect",
   "platform",
   "workers",
-  "cluster"
+  "cluster",
+  "future+metrics",
+  "effect+metrics"
 ] as const
 type Api = (typeof allApis)[number]
 
@@ -58,7 +60,9 @@ const labels: Record<Api, string> = {
   effect: "effect",
   platform: "platform (our SocketServer)",
   workers: `ServerWorkers (${WORKERS} threads)`,
-  cluster: `node:cluster (${WORKERS} processes)`
+  cluster: `node:cluster (${WORKERS} processes)`,
+  "future+metrics": "future + metrics export",
+  "effect+metrics": "effect + metrics export"
 }
 
 // The servers that run on more than one core (see multiCore.ts) get both CPUs; the load generator stays on CPU 1.
@@ -581,6 +585,16 @@ const main = async (): Promise<void> => {
       `${conns}×${sizeLabel(size)} ${times(ratio("c", "net", conns, size))}`
     )
     goalLines.push(`- for reference, ${labels.c} against node:net: ${ceiling.join("; ")}`)
+  }
+  // What exporting the runtime's metrics costs a server: the same server with and without `ReactorMetrics.layer`.
+  for (const [exporting, base] of [["future+metrics", "future"], ["effect+metrics", "effect"]] as const) {
+    if (!apis.includes(exporting) || !apis.includes(base)) continue
+    const costs = cells.map(({ conns, size }) => {
+      const cpu = (figure(exporting, conns, size)?.cpuPerRequest ?? Number.NaN) /
+        (figure(base, conns, size)?.cpuPerRequest ?? Number.NaN)
+      return `${conns}×${sizeLabel(size)} req/s ${times(ratio(exporting, base, conns, size))}, µs/req ${times(cpu)}`
+    })
+    goalLines.push(`- ${labels[exporting]} against ${labels[base]} (the export's cost): ${costs.join("; ")}`)
   }
   console.log("")
   for (const line of goalLines) console.log(line)

@@ -150,6 +150,10 @@ export interface ServerWorkers<A extends Schema.TaggedRequest.All = never> {
  * listen. The current scope owns them: closing it stops each one (its handlers interrupted, its connections and
  * listener closed, its thread ended; terminated after `stopTimeout`) and releases the port.
  *
+ * A Worker that dies before it listens fails `make`; one that lives but never calls `serve` (a wrong entry file) keeps
+ * it waiting, as a Worker that never answers keeps `@effect/platform`'s Worker waiting: bound the start with
+ * `Effect.timeout` when the entry is not yours.
+ *
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"

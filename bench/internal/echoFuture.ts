@@ -33,7 +33,7 @@ import * as SimpleFuture from "../../src/SimpleFuture.js"
 import * as TcpListener from "../../src/TcpListener.js"
 import * as TcpStream from "../../src/TcpStream.js"
 import type { Waker } from "../../src/Waker.js"
-import { type EchoOptions, exitAfterEffect } from "./echoOptions.js"
+import { type EchoOptions, exitAfterEffect, metricsFor } from "./echoOptions.js"
 
 // Reads and writes one connection does in a row before it lets the other tasks run.
 const rounds = 16
@@ -119,6 +119,7 @@ const program = (options: EchoOptions) =>
     executor.handle.spawn(accept)
     options.onListening(listener.localAddress._tag === "Inet" ? listener.localAddress.port : options.port)
     yield* exitAfterEffect(options)
+    yield* metricsFor(options)
     return yield* Effect.never
   })
 

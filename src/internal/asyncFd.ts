@@ -162,7 +162,12 @@ const make = (owned: boolean) =>
     }
   }, (io, opened) =>
     new AsyncFd(
-      resource.unsafeSource(io, opened, { interest: opened.wanted, syscall: "register", ownership: ownership(owned) }),
+      resource.unsafeSource(io, opened, {
+        interest: opened.wanted,
+        syscall: "register",
+        ownership: ownership(owned),
+        kind: "asyncFd"
+      }),
       opened.wanted
     ))
 

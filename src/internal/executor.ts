@@ -25,11 +25,13 @@ import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Scheduler from "effect/Scheduler"
+import { type EventLoopUtilization, performance as perfHooks } from "node:perf_hooks"
 import type { Poll } from "../Poll.js"
 import type * as SimpleFuture from "../SimpleFuture.js"
 import type * as WakerModule from "../Waker.js"
 import type { Waker } from "../Waker.js"
 import * as context from "./context.js"
+import { ExecutorCounters } from "./counters.js"
 import { argumentError } from "./errno.js"
 import { Fifo } from "./fifo.js"
 import { FutureBase } from "./future.js"
@@ -149,6 +151,8 @@ export class Executor {
   readonly budget: number
   /** @internal */
   readonly context: context.RuntimeContext
+  /** What `tick` and the Node-loop attachment count, read by `reactorMetrics.ts`. @internal */
+  readonly counters = new ExecutorCounters()
   private readonly queue = new Fifo<Task<any, any>>()
   // Plain callbacks (Effect fiber steps from the executor-backed Scheduler) share the run queue's
   // budget, so fibers and tasks take turns.
@@ -223,6 +227,7 @@ export class Executor {
   /** Runs at most `budget` queued tasks and callbacks, alternating; returns how many ran. */
   tick(): number {
     let ran = 0
+    let callbacks = 0
     const previous = context.enter(this.context)
     try {
       while (ran < this.budget) {
@@ -234,12 +239,16 @@ export class Executor {
         const callback = ran < this.budget ? this.callbacks.shift() : undefined
         if (callback !== undefined) {
           ran++
+          callbacks++
           callback()
         }
         if (task === undefined && callback === undefined) break
       }
     } finally {
       context.leave(previous)
+      const counters = this.counters
+      counters.callbacksRun += callbacks
+      if (ran >= this.budget && this.runnable > 0) counters.budgetExhausted++
     }
     return ran
   }
@@ -247,6 +256,7 @@ export class Executor {
   private run<A, E>(task: Task<A, E>): void {
     if (task.state !== SCHEDULED) return
     task.state = RUNNING
+    this.counters.tasksPolled++
     let result: Poll<Exit.Exit<A, E>>
     try {
       result = task.future!.poll(task)
@@ -389,6 +399,15 @@ export class Executor {
     this.attachment = undefined
     attachment?.stop()
   }
+
+  /**
+   * Milliseconds Node's loop has been idle while this executor was attached to it (libuv's idle time, which
+   * `performance.eventLoopUtilization` reports): in integrated mode, the time the thread waited in epoll_wait, where
+   * the poller's fd is watched with Node's own. @internal
+   */
+  loopIdleMs(): number {
+    return this.counters.loopIdleMs + (this.attachment?.idleMs() ?? 0)
+  }
 }
 
 /**
@@ -403,6 +422,8 @@ class Attachment {
   private timeout: NodeJS.Timeout | undefined = undefined
   private timeoutAt = Infinity
   private stopped = false
+  /** Node's loop utilization when the attachment began: the baseline of `idleMs`. */
+  private readonly elu: EventLoopUtilization = perfHooks.eventLoopUtilization()
 
   constructor(readonly executor: Executor) {
     executor.timer.onEarlier = () => this.armTimer()
@@ -412,12 +433,45 @@ class Attachment {
   }
 
   requestRun(): void {
-    if (this.immediate === undefined && !this.stopped) this.immediate = setImmediate(() => this.run())
+    if (this.immediate === undefined && !this.stopped) this.immediate = setImmediate(() => this.onImmediate())
   }
 
+  /** Milliseconds Node's loop has been idle since the attachment began. */
+  idleMs(): number {
+    return perfHooks.eventLoopUtilization(this.elu).idle
+  }
+
+  // The three ways Node's loop calls in (the poller's watch, the immediate, the timer) time themselves: the runtime's
+  // busy time in integrated mode (`ExecutorCounters.callbackMs`). Two clock reads per call, none per event.
   private onEvents(): void {
-    this.executor.park(0)
-    this.run()
+    const start = performance.now()
+    try {
+      this.executor.park(0)
+      this.run()
+    } finally {
+      this.executor.counters.callbackMs += performance.now() - start
+    }
+  }
+
+  private onImmediate(): void {
+    const start = performance.now()
+    try {
+      this.run()
+    } finally {
+      this.executor.counters.callbackMs += performance.now() - start
+    }
+  }
+
+  private onTimeout(): void {
+    const start = performance.now()
+    try {
+      this.timeout = undefined
+      this.timeoutAt = Infinity
+      this.executor.timer.fire()
+      this.run()
+    } finally {
+      this.executor.counters.callbackMs += performance.now() - start
+    }
   }
 
   private run(): void {
@@ -443,15 +497,11 @@ class Attachment {
     // past 2^31 - 1 ms (24.8 days) to 1 ms, with a warning each time: a far deadline is reached
     // in steps of at most that long instead.
     const delay = Math.min(MAX_NODE_TIMER_MS, Math.max(0, Math.ceil(at - this.executor.timer.now())))
-    this.timeout = setTimeout(() => {
-      this.timeout = undefined
-      this.timeoutAt = Infinity
-      this.executor.timer.fire()
-      this.run()
-    }, delay)
+    this.timeout = setTimeout(() => this.onTimeout(), delay)
   }
 
   stop(): void {
+    if (!this.stopped) this.executor.counters.loopIdleMs += this.idleMs()
     this.stopped = true
     this.executor.timer.onEarlier = undefined
     this.executor.io?.unwatch()

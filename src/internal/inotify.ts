@@ -269,7 +269,7 @@ export class InotifyImpl implements Api.Inotify {
 export const make = (): Effect.Effect<InotifyImpl, IoError, ReactorRuntime | Scope.Scope> =>
   resource.acquireSource(
     "Inotify.make",
-    { interest: interest.READABLE, syscall: "inotify_init1" },
+    { interest: interest.READABLE, syscall: "inotify_init1", kind: "inotify" },
     () => ({ fd: binding.inotifyInit() }),
     (source) => new InotifyImpl(source)
   )

@@ -31,14 +31,12 @@ import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import * as resource from "./resource.js"
-import { addressOf, type Family, openSocket } from "./socket.js"
+import { addressOf, type Family, listenerKind, openSocket } from "./socket.js"
 import type { Source } from "./source.js"
 import { adopt, type StreamSocket } from "./streamSocket.js"
 import type { TimerEntry } from "./timerQueue.js"
 
 const constants = binding.constants
-
-const listening: resource.Registering = { interest: interest.READABLE, syscall: "listen" }
 
 /** @internal */
 export class Listener<Address extends SocketAddress = SocketAddress> implements TcpListenerApi.StreamListener<Address> {
@@ -59,7 +57,11 @@ export class Listener<Address extends SocketAddress = SocketAddress> implements 
     private readonly path: string | undefined
   ) {
     // The release (or a failed registration) lets go of the queued connections and the path before the fd closes.
-    this.source = resource.unsafeSource(io, { fd, onClose: () => this.release() }, listening)
+    this.source = resource.unsafeSource(io, { fd, onClose: () => this.release() }, {
+      interest: interest.READABLE,
+      syscall: "listen",
+      kind: listenerKind(family)
+    })
   }
 
   get fd(): number {

@@ -140,7 +140,7 @@ export class Pty implements Api.Pty {
 const applyMode = (fd: number, mode: Api.Mode, cooked: NativeTermios): void =>
   setAttributes(fd, mode === "raw" ? binding.cfmakeraw(getAttributes(fd)) : cooked)
 
-const sides: resource.Registering = { interest: resource.readWrite, syscall: "register" }
+const sides: resource.Registering = { interest: resource.readWrite, syscall: "register", kind: "pty" }
 
 /** @internal */
 export const open = (options?: Api.Options): Effect.Effect<Api.Pty, IoError, ReactorRuntime | Scope.Scope> =>

@@ -403,7 +403,7 @@ export const make = (
     list.sort((a, b) => a - b)
     return resource.acquireSource(
       "Signalfd.make",
-      { interest: interest.READABLE, syscall: "signalfd" },
+      { interest: interest.READABLE, syscall: "signalfd", kind: "signalfd" },
       () => {
         const release = hold(list)
         try {

@@ -28,7 +28,7 @@ import { binding } from "./native.js"
 import * as readSlab from "./readSlab.js"
 import * as resource from "./resource.js"
 import { show } from "./show.js"
-import { addressOf, type Family } from "./socket.js"
+import { addressOf, type Family, streamKind } from "./socket.js"
 import { type Source, SourceFuture } from "./source.js"
 
 const constants = binding.constants
@@ -288,4 +288,7 @@ class WriteAllFuture extends SourceFuture<void> {
 
 /** A registered stream socket over an accepted `fd`, owned: closed on release. Throws an `IoError`. @internal */
 export const adopt = (io: Reactor.Reactor, fd: number, family: Family, syscall: string): StreamSocket =>
-  new StreamSocket(resource.unsafeSource(io, { fd }, { interest: resource.readWrite, syscall }), family)
+  new StreamSocket(
+    resource.unsafeSource(io, { fd }, { interest: resource.readWrite, syscall, kind: streamKind(family) }),
+    family
+  )

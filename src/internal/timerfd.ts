@@ -177,7 +177,7 @@ export const make = (options?: Api.Options): Effect.Effect<Timerfd, IoError, Rea
     }
     return resource.acquireSource(
       "Timerfd.make",
-      { interest: interest.READABLE, syscall: "timerfd_create" },
+      { interest: interest.READABLE, syscall: "timerfd_create", kind: "timerfd" },
       () => ({ fd: binding.timerfdCreate(clock) }),
       (source) => new Timerfd(source, clock)
     )

@@ -139,7 +139,8 @@ export const bind = (
     const badPort = address.checkPort(port, "bind")
     if (badPort !== undefined) return yield* Effect.fail(badPort)
     const { address: host, family } = yield* address.resolveHost(options.host ?? "127.0.0.1", "bind")
-    return yield* resource.acquireSource("UdpSocket.bind", { interest: resource.readWrite, syscall: "bind" }, () => {
+    const registering: resource.Registering = { interest: resource.readWrite, syscall: "bind", kind: "udp" }
+    return yield* resource.acquireSource("UdpSocket.bind", registering, () => {
       const fd = openSocket(family, "dgram")
       try {
         if (options.reuseAddress === true) {
