@@ -13,6 +13,10 @@
  * - `effect-gen`, `effect-stream`: the echo as our docs teach it (`listener.connections`, a forked fiber per
  *   connection), with an `Effect.gen` read/write loop or `Stream.run(connection.stream(), connection.sink)`;
  * - `effect-gen-integrated`: `effect-gen` wired as the README wires a program (`ReactorRuntime.layer`, Node's loop).
+ * - `workers`: `ServerWorkers` (src/ServerWorkers.ts), the platform handler in 2 Workers sharing the port (SO_REUSEPORT);
+ * - `cluster`: node:cluster, 2 worker processes running the `net` echo (baseline of `workers`).
+ * - `effect+metrics`, `future+metrics`: `effect` and `future` with `ReactorMetrics.layer` exporting the runtime's
+ *   counters to Effect's metrics every second (the counters are always on; this is what exporting them adds).
  *
  * Each implementation is imported only when chosen, so the baselines run without the others.
  *
@@ -20,7 +24,7 @@
  * (SIGTERM ends it without writing the profile).
  *
  *   npm run echo-server -- --port 9000 --api <net|platform-node|future|future-integrated|effect|platform|
- *                          effect-gen|effect-stream|effect-gen-integrated>
+ *                          effect-gen|effect-stream|effect-gen-integrated|workers|cluster|effect+metrics|future+metrics>
  *                          [--host 127.0.0.1] [--exit-after <seconds>]
  */
 import { parseArgs } from "node:util"
@@ -36,7 +40,11 @@ const apis = {
   platform: () => import("./internal/echoPlatform.js"),
   "effect-gen": () => import("./internal/echoIdiomatic.js"),
   "effect-stream": () => import("./internal/echoIdiomatic.js"),
-  "effect-gen-integrated": () => import("./internal/echoIdiomatic.js")
+  "effect-gen-integrated": () => import("./internal/echoIdiomatic.js"),
+  workers: () => import("./internal/echoWorkers.js"),
+  cluster: () => import("./internal/echoCluster.js"),
+  "effect+metrics": () => import("./internal/echoEffect.js"),
+  "future+metrics": () => import("./internal/echoFuture.js")
 } as const
 
 type Api = keyof typeof apis
@@ -53,12 +61,16 @@ const { values: args } = parseArgs({
 })
 
 const port = Number(args.port)
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port must be in [0, 65535], got ${args.port}`)
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  throw new RangeError(`--port must be in [0, 65535], got ${args.port}`)
+}
 const api = args.api
 if (!isApi(api)) throw new RangeError(`--api must be one of ${Object.keys(apis).join(", ")}, got ${api}`)
 
 const exitAfter = args["exit-after"] === undefined ? undefined : Number(args["exit-after"])
-if (exitAfter !== undefined && !(exitAfter > 0)) throw new RangeError(`--exit-after must be positive, got ${args["exit-after"]}`)
+if (exitAfter !== undefined && !(exitAfter > 0)) {
+  throw new RangeError(`--exit-after must be positive, got ${args["exit-after"]}`)
+}
 
 const options: EchoOptions = {
   host: args.host,

@@ -35,7 +35,10 @@ typedef struct {
 } Conn;
 
 static volatile sig_atomic_t stopping = 0;
-static void stop(int signal) { (void)signal; stopping = 1; }
+static void stop(int signal) {
+  (void)signal;
+  stopping = 1;
+}
 
 static int epfd;
 static Conn* conns;  // indexed by fd

@@ -8,7 +8,9 @@
  * For each cell (connections × message size) and each API, in a fresh pair of processes:
  * `bench/echo-server.ts --api <api>` (or `bench/echo.c`) pinned to CPU 0 and the load generator
  * `bench/load.c` pinned to CPU 1 (taskset(1)), so the server has one core to itself and the load
- * generator cannot steal it. The
+ * generator cannot steal it. The multi-core servers (`workers`: ServerWorkers, 2 threads; `cluster`: node:cluster, 2
+ * processes) get CPUs 0 and 1 instead, the load generator still on CPU 1 (bench/internal/multiCore.ts says why); a
+ * server's CPU time and peak RSS are summed over its threads and processes. The
  * load generator reports requests/s and p50/p99 latency; the server's peak RSS is its VmHWM
  * (proc(5)) read just before SIGTERM. The APIs run interleaved within a cell, their order rotated
  * each round, and each figure is the median over rounds (RSS: the largest), so a slow spell of the
@@ -19,7 +21,7 @@
  *
  * The figures are printed and written to bench/results.md between the echo markers.
  *
- *   npm run bench:echo -- [--seconds 3] [--warmup 1] [--rounds 3] [--quick] [--apis net,future,...]
+ *   npm run bench:echo -- [--seconds 3] [--warmup 1] [--rounds 3] [--quick] [--apis net,future,workers,cluster,...]
  *                         [--conns 1,64,1000] [--sizes 64,16384] [--dry-run]
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -30,6 +32,9 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { bundle, compile } from "./internal/bundle.js"
+import { WORKERS } from "./internal/echoWorkerCount.js"
+import { multiCoreApis, multiCoreNote } from "./internal/multiCore.js"
+import { treeCpuSeconds, treeStatusBytes } from "./internal/processTree.js"
 import { machine, positive, resultsPath, writeSection } from "./internal/results.js"
 
 const allApis = [
@@ -42,7 +47,11 @@ const allApis = [
   "effect-gen",
   "effect-stream",
   "effect-gen-integrated",
-  "platform"
+  "platform",
+  "workers",
+  "cluster",
+  "future+metrics",
+  "effect+metrics"
 ] as const
 type Api = (typeof allApis)[number]
 
@@ -56,8 +65,15 @@ const labels: Record<Api, string> = {
   "effect-gen": "effect (Effect.gen loop)",
   "effect-stream": "effect (Stream.run)",
   "effect-gen-integrated": "effect (Effect.gen, integrated)",
-  platform: "platform (our SocketServer)"
+  platform: "platform (our SocketServer)",
+  workers: `ServerWorkers (${WORKERS} threads)`,
+  cluster: `node:cluster (${WORKERS} processes)`,
+  "future+metrics": "future + metrics export",
+  "effect+metrics": "effect + metrics export"
 }
+
+// The servers that run on more than one core (see multiCore.ts) get both CPUs; the load generator stays on CPU 1.
+const serverCpus = (api: Api): string => (multiCoreApis as ReadonlyArray<string>).includes(api) ? "0,1" : "0"
 
 const { values: args } = parseArgs({
   options: {
@@ -110,7 +126,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 // Pinned to `cpu`, with the open-files limit raised to the hard limit (1000 connections need
 // more than the common soft limit of 1024). `exec` all the way, so the pid is the command's.
-const launch = (cpu: number, command: ReadonlyArray<string>, commandArgs: ReadonlyArray<string>) => {
+const launch = (cpu: number | string, command: ReadonlyArray<string>, commandArgs: ReadonlyArray<string>) => {
   const child = spawn(
     "bash",
     [
@@ -162,25 +178,8 @@ const waitFor = (launched: Launched, pattern: RegExp, timeoutMs: number): Promis
     check()
   })
 
-const statusField = (pid: number, field: string): number | undefined => {
-  try {
-    const match = Fs.readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))
-    return match === null ? undefined : Number(match[1]) * 1024
-  } catch {
-    return undefined
-  }
-}
-
-// utime + stime of a process, in seconds (proc(5), /proc/<pid>/stat fields 14 and 15).
-const cpuSeconds = (pid: number): number => {
-  try {
-    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks
-  } catch {
-    return Number.NaN
-  }
-}
+// utime + stime of a server, in seconds (proc(5)): of all its threads, and of its child processes (node:cluster's).
+const cpuSeconds = treeCpuSeconds
 
 // Busy seconds of the whole machine (every CPU), to tell how much else ran during a cell.
 const machineBusySeconds = (): number => {
@@ -251,7 +250,7 @@ const measure = async (api: Api, conns: number, size: number): Promise<Measureme
   const free = String(await freePort())
   const server = api === "c"
     ? launch(0, cServerCommand, ["--port", free])
-    : launch(0, serverCommand, ["--api", api, "--port", free])
+    : launch(serverCpus(api), serverCommand, ["--api", api, "--port", free])
   try {
     const [, port] = await waitFor(server, /^listening (\d+)$/m, 30_000)
     const pid = server.child.pid!
@@ -282,7 +281,8 @@ const measure = async (api: Api, conns: number, size: number): Promise<Measureme
     const elapsed = (performance.now() - started) / 1000
     const serverCpu = (cpuSeconds(pid) - serverCpuBefore) / elapsed
     const busy = machineBusySeconds() - busyBefore
-    const rss = statusField(pid, "VmHWM") ?? Number.NaN
+    // Summed over a multi-process server's processes (each VmHWM is its own peak: an upper bound of the total's).
+    const rss = treeStatusBytes(pid, "VmHWM") ?? Number.NaN
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
       throw new Error(`server exited during the run: ${server.stderr().trim()}`)
     }
@@ -357,7 +357,13 @@ const key = (api: Api, conns: number, size: number) => `${api}/${conns}/${size}`
 
 const integer = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–"
 const micros = (us: number): string =>
-  !Number.isFinite(us) ? "–" : us >= 10_000 ? `${(us / 1000).toFixed(1)} ms` : us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`
+  !Number.isFinite(us)
+    ? "–"
+    : us >= 10_000
+    ? `${(us / 1000).toFixed(1)} ms`
+    : us >= 1000
+    ? `${(us / 1000).toFixed(2)} ms`
+    : `${us.toFixed(0)} µs`
 const mib = (bytes: number): string => Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : "–"
 const times = (n: number): string => Number.isFinite(n) ? `${n.toFixed(2)}×` : "–"
 const percent = (n: number): string => Number.isFinite(n) ? `${Math.round(n * 100)}%` : "–"
@@ -452,7 +458,19 @@ const main = async (): Promise<void> => {
   const cpuRatio = (api: Api, conns: number, size: number): number =>
     (figure("net", conns, size)?.cpuPerRequest ?? Number.NaN) / (figure(api, conns, size)?.cpuPerRequest ?? Number.NaN)
   const rows: Array<Array<string>> = [
-    ["Conns", "Size", "API", "req/s", "vs node:net", "p50", "p99", "Peak RSS", "Server CPU", "Load CPU", "Server µs/req"]
+    [
+      "Conns",
+      "Size",
+      "API",
+      "req/s",
+      "vs node:net",
+      "p50",
+      "p99",
+      "Peak RSS",
+      "Server CPU",
+      "Load CPU",
+      "Server µs/req"
+    ]
   ]
   for (const { conns, size } of cells) {
     for (const api of apis) {
@@ -460,10 +478,24 @@ const main = async (): Promise<void> => {
       const vsNet = api === "net" ? "1×" : times(ratio(api, "net", conns, size))
       const vsPlatformNode = api === "platform" && apis.includes("platform-node")
         ? ` (${times(ratio("platform", "platform-node", conns, size))} platform-node)`
+        : api === "workers" && apis.includes("cluster")
+        ? ` (${times(ratio("workers", "cluster", conns, size))} cluster)`
         : ""
       rows.push(
         f.samples === 0
-          ? [String(conns), sizeLabel(size), labels[api], `failed: ${f.failure ?? "not run"}`, "", "", "", "", "", "", ""]
+          ? [
+            String(conns),
+            sizeLabel(size),
+            labels[api],
+            `failed: ${f.failure ?? "not run"}`,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            ""
+          ]
           : [
             String(conns),
             sizeLabel(size),
@@ -494,7 +526,11 @@ const main = async (): Promise<void> => {
   const goalLines: Array<string> = []
   const check = (name: string, results: ReadonlyArray<{ readonly ok: boolean; readonly text: string }>) => {
     const measured = results.filter((r) => !r.text.includes("–"))
-    const verdict = measured.length < results.length ? "not measured in every cell" : results.every((r) => r.ok) ? "met" : "not met"
+    const verdict = measured.length < results.length
+      ? "not measured in every cell"
+      : results.every((r) => r.ok)
+      ? "met"
+      : "not met"
     goalLines.push(`- ${name}: **${verdict}** — ${results.map((r) => r.text).join("; ")}`)
   }
   const speedGoal = (api: Api, target: number) =>
@@ -509,7 +545,9 @@ const main = async (): Promise<void> => {
       }
     })
   if (apis.includes("net")) {
-    if (apis.includes(futureApi)) check(`${labels[futureApi]} ≥ 1.45× node:net req/s, p99 ≤ node:net's`, speedGoal(futureApi, 1.45))
+    if (apis.includes(futureApi)) {
+      check(`${labels[futureApi]} ≥ 1.45× node:net req/s, p99 ≤ node:net's`, speedGoal(futureApi, 1.45))
+    }
     if (apis.includes("effect")) check("effect ≥ 1.35× node:net req/s, p99 ≤ node:net's", speedGoal("effect", 1.35))
     for (const api of ["effect-gen", "effect-stream", "effect-gen-integrated"] as const) {
       if (apis.includes(api)) check(`${labels[api]} ≥ node:net req/s, p99 ≤ node:net's`, speedGoal(api, 1))
@@ -525,21 +563,48 @@ const main = async (): Promise<void> => {
     )
   }
   if (apis.includes("net") && connCounts.includes(1000)) {
-    const ours = apis.filter((api) => api !== "c" && api !== "net" && api !== "platform-node")
-    check(
-      "peak RSS at 1000 connections below node:net's",
-      ours.flatMap((api) =>
-        sizes.map((size) => {
-          const mine = figure(api, 1000, size)?.rss ?? Number.NaN
-          const net = figure("net", 1000, size)?.rss ?? Number.NaN
-          return { ok: mine < net, text: `${labels[api]} ${sizeLabel(size)} ${mib(mine)} vs ${mib(net)}` }
-        })
-      )
+    // One process's memory against one's: the multi-core servers are compared with each other below.
+    const ours = apis.filter((api) =>
+      api !== "c" && api !== "net" && api !== "platform-node" && !(multiCoreApis as ReadonlyArray<string>).includes(api)
     )
+    if (ours.length > 0) {
+      check(
+        "peak RSS at 1000 connections below node:net's",
+        ours.flatMap((api) =>
+          sizes.map((size) => {
+            const mine = figure(api, 1000, size)?.rss ?? Number.NaN
+            const net = figure("net", 1000, size)?.rss ?? Number.NaN
+            return { ok: mine < net, text: `${labels[api]} ${sizeLabel(size)} ${mib(mine)} vs ${mib(net)}` }
+          })
+        )
+      )
+    }
+  }
+  if (apis.includes("workers") && apis.includes("cluster")) {
+    const cpu = (api: Api, conns: number, size: number) => figure(api, conns, size)?.cpuPerRequest ?? Number.NaN
+    const rss = (api: Api, conns: number, size: number) => figure(api, conns, size)?.rss ?? Number.NaN
+    const against = cells.map(({ conns, size }) =>
+      `${conns}×${sizeLabel(size)} ${times(ratio("workers", "cluster", conns, size))} req/s, ` +
+      `${times(cpu("cluster", conns, size) / cpu("workers", conns, size))} cheaper per request, peak RSS ` +
+      `${mib(rss("workers", conns, size))} vs ${mib(rss("cluster", conns, size))}`
+    )
+    goalLines.push(`- ${labels.workers} against ${labels.cluster}: ${against.join("; ")}`)
   }
   if (apis.includes("c") && apis.includes("net")) {
-    const ceiling = goalCells.map(({ conns, size }) => `${conns}×${sizeLabel(size)} ${times(ratio("c", "net", conns, size))}`)
+    const ceiling = goalCells.map(({ conns, size }) =>
+      `${conns}×${sizeLabel(size)} ${times(ratio("c", "net", conns, size))}`
+    )
     goalLines.push(`- for reference, ${labels.c} against node:net: ${ceiling.join("; ")}`)
+  }
+  // What exporting the runtime's metrics costs a server: the same server with and without `ReactorMetrics.layer`.
+  for (const [exporting, base] of [["future+metrics", "future"], ["effect+metrics", "effect"]] as const) {
+    if (!apis.includes(exporting) || !apis.includes(base)) continue
+    const costs = cells.map(({ conns, size }) => {
+      const cpu = (figure(exporting, conns, size)?.cpuPerRequest ?? Number.NaN) /
+        (figure(base, conns, size)?.cpuPerRequest ?? Number.NaN)
+      return `${conns}×${sizeLabel(size)} req/s ${times(ratio(exporting, base, conns, size))}, µs/req ${times(cpu)}`
+    })
+    goalLines.push(`- ${labels[exporting]} against ${labels[base]} (the export's cost): ${costs.join("; ")}`)
   }
   console.log("")
   for (const line of goalLines) console.log(line)
@@ -549,7 +614,8 @@ const main = async (): Promise<void> => {
   if (dryRun) return
 
   const command = ["npm run bench:echo", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])]
-  writeSection("echo", 
+  writeSection(
+    "echo",
     [
       "## Echo server: requests/s and latency",
       "",
@@ -557,16 +623,17 @@ const main = async (): Promise<void> => {
       `- Machine: ${machine()}`,
       `- Command: \`${command.join(" ")}\``,
       `- Workload: the load generator (\`bench/load.c\`) opens N connections to 127.0.0.1, each sending a message of ` +
-        `the given size and waiting for all of it to come back before sending the next (ping-pong). Server ` +
-        `(\`bench/echo-server.ts\`; \`bench/echo.c\` for the C ceiling) ` +
-        `pinned to CPU 0, load generator to CPU 1, a fresh pair of processes per measurement; ${warmup} s warm-up, ` +
-        `${seconds} s measured, ${rounds} round(s) with the API order rotated, median reported (peak RSS: the ` +
-        `largest VmHWM). Latency is per message, send to last byte back. Server µs/req: the server's CPU time ` +
-        `(utime + stime, including the kernel's loopback work) over the measured window per request, and in ` +
-        `parentheses node:net's figure over it. The load generator has one core too: where its Load CPU nears ` +
-        `100% it, not the server, sets req/s, and µs/req is the fairer comparison.`,
+      `the given size and waiting for all of it to come back before sending the next (ping-pong). Server ` +
+      `(\`bench/echo-server.ts\`; \`bench/echo.c\` for the C ceiling) ` +
+      `pinned to CPU 0, load generator to CPU 1, a fresh pair of processes per measurement; ${warmup} s warm-up, ` +
+      `${seconds} s measured, ${rounds} round(s) with the API order rotated, median reported (peak RSS: the ` +
+      `largest VmHWM). Latency is per message, send to last byte back. Server µs/req: the server's CPU time ` +
+      `(utime + stime, including the kernel's loopback work) over the measured window per request, and in ` +
+      `parentheses node:net's figure over it. The load generator has one core too: where its Load CPU nears ` +
+      `100% it, not the server, sets req/s, and µs/req is the fairer comparison.` +
+      (apis.some((api) => (multiCoreApis as ReadonlyArray<string>).includes(api)) ? ` ${multiCoreNote}` : ""),
       `- Noise: ${noise}; the machine is shared, so figures of one run compare with each other better than ` +
-        `with another run's.`,
+      `with another run's.`,
       "",
       markdownTable(rows),
       "",

@@ -345,7 +345,8 @@ const main = async (): Promise<void> => {
   if (dryRun) return
 
   const command = ["npm run bench:poller", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])]
-  writeSection("poller", 
+  writeSection(
+    "poller",
     [
       "## Poller: events delivered to JS",
       "",
@@ -353,16 +354,16 @@ const main = async (): Promise<void> => {
       `- Machine: ${machine()}`,
       `- Command: \`${command.join(" ")}\``,
       `- Workload: ${pipeCount} pipes holding one unread byte each, registered level-triggered for readable, so ` +
-        `every one is ready on every harvest; each scenario counts the events its JS code receives. ` +
-        `${rounds} rounds of ${seconds} s, scenarios alternating, median reported.`,
+      `every one is ready on every harvest; each scenario counts the events its JS code receives. ` +
+      `${rounds} rounds of ${seconds} s, scenarios alternating, median reported.`,
       "",
       markdownTable(rows),
       "",
       `Goal (watch mode ≥ 10× npm epoll): ${goal}.`,
       "",
       `npm \`epoll\` takes one event per \`epoll_wait\` on its own thread and hands it to the loop through a ` +
-        "`uv_async_t` and a semaphore, so each event costs a loop turn and two thread switches; " +
-        "effect-reactor harvests a whole batch per JS call.",
+      "`uv_async_t` and a semaphore, so each event costs a loop turn and two thread switches; " +
+      "effect-reactor harvests a whole batch per JS call.",
       ""
     ].join("\n")
   )

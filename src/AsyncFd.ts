@@ -144,8 +144,10 @@ export interface Options {
  * @since 0.1.0
  * @category constructors
  */
-export const register: (fd: number, options?: Options) => Effect.Effect<AsyncFd, IoError, ReactorRuntime | Scope.Scope> =
-  internal.register
+export const register: (
+  fd: number,
+  options?: Options
+) => Effect.Effect<AsyncFd, IoError, ReactorRuntime | Scope.Scope> = internal.register
 
 /**
  * Takes over an fd for the current scope: the release deregisters it, then closes it (or, when this thread ends

@@ -180,8 +180,7 @@ export const layer: Layer.Layer<ReactorRuntime | Executor.Executor | Reactor.Rea
  */
 export const layerWith: (
   options: Options
-) => Layer.Layer<ReactorRuntime | Executor.Executor | Reactor.Reactor | Poller.Poller, PollerError> =
-  internal.layerWith
+) => Layer.Layer<ReactorRuntime | Executor.Executor | Reactor.Reactor | Poller.Poller, PollerError> = internal.layerWith
 
 /**
  * Opt-in: Effect's `Scheduler` and `Clock` backed by the runtime's executor, so fibers, `Effect.sleep`, `Schedule`s

@@ -17,15 +17,15 @@
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
-import type * as Executor from "./Executor.js"
-import * as bridge from "./internal/bridge.js"
-import * as executorService from "./internal/executorService.js"
 import type * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import type * as Exit from "effect/Exit"
 import type { Pipeable } from "effect/Pipeable"
+import type * as Executor from "./Executor.js"
+import * as bridge from "./internal/bridge.js"
+import * as executorService from "./internal/executorService.js"
 import * as internal from "./internal/future.js"
 import * as cleanup from "./internal/futures/cleanup.js"
 import * as concurrent from "./internal/futures/concurrent.js"

@@ -124,4 +124,5 @@ export interface BindOptions {
  * @since 0.1.0
  * @category constructors
  */
-export const bind: (options: BindOptions) => Effect.Effect<TcpListener, IoError, ReactorRuntime | Scope.Scope> = internal.bind
+export const bind: (options: BindOptions) => Effect.Effect<TcpListener, IoError, ReactorRuntime | Scope.Scope> =
+  internal.bind

@@ -201,5 +201,4 @@ export interface FromFdOptions {
  * @since 0.1.0
  * @category unsafe
  */
-export const unsafeFromFd: (reactor: Reactor, fd: number, options?: FromFdOptions) => TcpStream =
-  internal.unsafeFromFd
+export const unsafeFromFd: (reactor: Reactor, fd: number, options?: FromFdOptions) => TcpStream = internal.unsafeFromFd

@@ -132,4 +132,5 @@ export interface BindOptions {
  * @since 0.1.0
  * @category constructors
  */
-export const bind: (options?: BindOptions) => Effect.Effect<UdpSocket, IoError, ReactorRuntime | Scope.Scope> = internal.bind
+export const bind: (options?: BindOptions) => Effect.Effect<UdpSocket, IoError, ReactorRuntime | Scope.Scope> =
+  internal.bind

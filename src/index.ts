@@ -178,6 +178,23 @@ export * as Executor from "./Executor.js"
 export * as ReactorRuntime from "./ReactorRuntime.js"
 
 /**
+ * What a runtime is doing: turns, events per turn, wakes, polls, the run queue, budget exhaustions, timers and their
+ * lateness, busy and idle time, and fds open per kind, as a synchronous snapshot and as Effect metrics.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ReactorMetrics, ReactorRuntime } from "effect-reactor"
+ *
+ * const turns = Effect.map(ReactorMetrics.snapshot, (s) => s.turns).pipe(Effect.provide(ReactorRuntime.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as ReactorMetrics from "./ReactorMetrics.js"
+
+/**
  * `@effect/platform`'s `Socket` over our TCP and Unix stream sockets: `makeNet` and `layerNet` with Node's option
  * shapes, so a `NodeSocket` layer can be swapped for ours.
  *
@@ -478,3 +495,28 @@ export * as Timerfd from "./Timerfd.js"
  * @category modules
  */
 export * as Signalfd from "./Signalfd.js"
+
+/**
+ * One TCP server in N `worker_threads` Workers, a `ReactorRuntime` each, sharing a port with `SO_REUSEPORT`: the main
+ * thread owns the Workers in a scope and talks to them with `Schema` requests.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ServerWorkers } from "effect-reactor"
+ * import { Worker } from "node:worker_threads"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const workers = yield* ServerWorkers.make({
+ *     spawn: () => new Worker(new URL("./server-worker.js", import.meta.url)),
+ *     workers: 2,
+ *     listen: { port: 8080 }
+ *   })
+ *   return yield* workers.join
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as ServerWorkers from "./ServerWorkers.js"

@@ -5,11 +5,11 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Os from "node:os"
 import * as Errno from "../src/Errno.js"
+import { binding } from "../src/internal/native.js"
 import * as Poller from "../src/Poller.js"
 import * as Reactor from "../src/Reactor.js"
 import * as TcpStream from "../src/TcpStream.js"
 import * as Waker from "../src/Waker.js"
-import { binding } from "../src/internal/native.js"
 
 describe("Errno", () => {
   it("names the platform's numbers, the ones the addon returns", () => {

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
-import { Executor, JoinHandle } from "../src/internal/executor.js"
+import type { JoinHandle } from "../src/internal/executor.js"
+import { Executor } from "../src/internal/executor.js"
 import { FutureBase } from "../src/internal/future.js"
 import * as poll from "../src/internal/poll.js"
 import type { Poll } from "../src/Poll.js"
@@ -233,12 +234,14 @@ describe("Executor", () => {
   it("callbacks share the run queue's turns with tasks", () => {
     const executor = new Executor({ budget: 4 })
     const order: Array<string> = []
-    executor.spawn(new (class extends FutureBase<void, never> {
-      poll() {
-        order.push("task")
-        return poll.ready(Exit.void)
-      }
-    })())
+    executor.spawn(
+      new (class extends FutureBase<void, never> {
+        poll() {
+          order.push("task")
+          return poll.ready(Exit.void)
+        }
+      })()
+    )
     executor.queueCallback(() => order.push("callback"))
     executor.tick()
     expect(order).toEqual(["task", "callback"])

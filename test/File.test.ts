@@ -24,9 +24,9 @@ import * as AsyncFd from "../src/AsyncFd.js"
 import * as Executor from "../src/Executor.js"
 import * as File from "../src/File.js"
 import * as Interest from "../src/Interest.js"
-import type { IoError } from "../src/IoError.js"
 import type { File as FileImpl } from "../src/internal/file.js"
 import { binding } from "../src/internal/native.js"
+import type { IoError } from "../src/IoError.js"
 import * as Poller from "../src/Poller.js"
 import * as Reactor from "../src/Reactor.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
@@ -50,7 +50,11 @@ const tempDir = Effect.acquireRelease(
  * A test on `ReactorRuntime.layer` with a temporary directory: once `body`'s scope has closed, the process has the fds it had
  * before (the runtime's own are open throughout).
  */
-const inTempDir = <A, E>(body: (dir: string) => Effect.Effect<A, E, ReactorRuntime.ReactorRuntime | Poller.Poller | Reactor.Reactor | Scope.Scope>) =>
+const inTempDir = <A, E>(
+  body: (
+    dir: string
+  ) => Effect.Effect<A, E, ReactorRuntime.ReactorRuntime | Poller.Poller | Reactor.Reactor | Scope.Scope>
+) =>
   Effect.gen(function*() {
     const dir = yield* tempDir
     const before = fdCount()
@@ -194,7 +198,8 @@ describe("File", () => {
         const gap = new Uint8Array(13)
         expect(yield* file.read(gap, data.length)).toBe(13)
         expect([...gap]).toEqual([...new Uint8Array(10), ...Buffer.from("end")])
-      })))
+      })
+    ))
 
   // Regression (issue 11): a read into a buffer whose ArrayBuffer was transferred settled as 0 bytes (end of file).
   it.live("a read into a detached buffer is an InvalidArgument, also when it is detached while the read runs", () =>
@@ -218,7 +223,8 @@ describe("File", () => {
         })
         // The file goes on.
         expect(yield* file.read(new Uint8Array(4), 0)).toBe(4)
-      })))
+      })
+    ))
 
   it.live("writeAll and readAll: 3 MiB in one go; readAll reads past what fstat says (/proc)", () =>
     inTempDir((dir) =>
@@ -234,11 +240,13 @@ describe("File", () => {
           expect(text((yield* file.readAll).subarray(0, 4))).toBe("head")
         }))
         expect(Fs.statSync(path).size).toBe(data.length)
-        const status = yield* Effect.scoped(Effect.flatMap(File.open("/proc/self/status"), (file) =>
-          Effect.zip(file.stat, file.readAll)))
+        const status = yield* Effect.scoped(
+          Effect.flatMap(File.open("/proc/self/status"), (file) => Effect.zip(file.stat, file.readAll))
+        )
         expect(status[0].size).toBe(0)
         expect(text(status[1])).toMatch(/^Name:\t/)
-      })))
+      })
+    ))
 
   it.live("stat: type, size, mode, owner and times are what the kernel says", () =>
     inTempDir((dir) =>
@@ -267,9 +275,12 @@ describe("File", () => {
         expect(stat.ctime.getTime()).toBe(Math.floor(kernel.ctimeMs))
         const directory = yield* Effect.scoped(Effect.flatMap(File.open(dir), (file) => file.stat))
         expect(directory.type).toBe("Directory")
-        const device = yield* Effect.scoped(Effect.flatMap(File.open("/dev/null", { flags: "r+" }), (file) => file.stat))
+        const device = yield* Effect.scoped(
+          Effect.flatMap(File.open("/dev/null", { flags: "r+" }), (file) => file.stat)
+        )
         expect(device.type).toBe("CharacterDevice")
-      })))
+      })
+    ))
 
   it.live("sync and datasync; a directory opened \"r\" syncs (after a rename), and reading it is IsDirectory", () =>
     inTempDir((dir) =>
@@ -282,7 +293,8 @@ describe("File", () => {
         const directory = yield* File.open(dir)
         yield* directory.sync
         expect(yield* reasonOf(directory.read(new Uint8Array(8), 0))).toBe("IsDirectory")
-      })))
+      })
+    ))
 
   it.live("\"a\": every write lands at the end, whatever its position", () =>
     inTempDir((dir) =>
@@ -296,7 +308,8 @@ describe("File", () => {
           expect(text(yield* log.readAll)).toBe("first\nsecond\nthird\n")
         }))
         expect(Fs.readFileSync(path, "utf8")).toBe("first\nsecond\nthird\n")
-      })))
+      })
+    ))
 
   it.live("\"wx\" creates a new file, and fails with AlreadyExists when the path exists", () =>
     inTempDir((dir) =>
@@ -311,7 +324,8 @@ describe("File", () => {
         // "w" truncates what exists.
         yield* Effect.scoped(File.open(path, { flags: "w" }))
         expect(Fs.statSync(path).size).toBe(0)
-      })))
+      })
+    ))
 
   it.live("typed failures: NotFound, IsDirectory, BadDescriptor; nothing is left open", () =>
     inTempDir((dir) =>
@@ -334,7 +348,8 @@ describe("File", () => {
         })
         const writeOnly = yield* File.open(Path.join(dir, "ro"), { flags: "a" })
         expect(yield* reasonOf(writeOnly.read(new Uint8Array(1), 0))).toBe("BadDescriptor")
-      })))
+      })
+    ))
 
   it.live("bad input is InvalidArgument, never a throw, and submits nothing", () =>
     inTempDir((dir) =>
@@ -367,7 +382,8 @@ describe("File", () => {
         expect(answer._tag === "Ready" && failureOf(answer.value)?.reason).toBe("InvalidArgument")
         expect((file as FileImpl).inflight).toBe(0)
         expect(Fs.readFileSync(path, "utf8")).toBe("abc")
-      })))
+      })
+    ))
 
   it.live("after close: every operation fails with Closed; close is idempotent; the fds are gone", () =>
     inTempDir((dir) =>
@@ -397,7 +413,8 @@ describe("File", () => {
           expect(file.closeFuture().poll(Waker.noop)._tag).toBe("Ready")
         }))
         expect(fdCount()).toBe(before)
-      })))
+      })
+    ))
 
   it.live("a FIFO is refused with Unsupported (pollable: AsyncFd), and the open does not block a pool thread", () =>
     inTempDir((dir) =>
@@ -412,7 +429,8 @@ describe("File", () => {
         })
         // Opening for writing with no reader is ENXIO (fifo(7)), at once too.
         expect(yield* Effect.flip(Effect.scoped(File.open(fifo, { flags: "a" })))).toMatchObject({ code: "ENXIO" })
-      })))
+      })
+    ))
 
   it.live("the poller, the reactor and AsyncFd refuse a regular file with Unsupported", () =>
     inTempDir((dir) =>
@@ -432,7 +450,8 @@ describe("File", () => {
           reason: "Unsupported"
         })
         expect(yield* reasonOf(Effect.scoped(AsyncFd.register(fd)))).toBe("Unsupported")
-      })))
+      })
+    ))
 
   it.live("interrupting reads in flight: nothing reaches the callers' buffers afterwards, and no fd is left", () =>
     inTempDir((dir) =>
@@ -458,7 +477,8 @@ describe("File", () => {
         // And the file reads correctly afterwards.
         const again = yield* Effect.scoped(Effect.flatMap(File.open(path), (file) => file.readAll))
         expectSameBytes(again, data)
-      })))
+      })
+    ))
 
   it.live("close with reads in flight: new operations fail, the reads complete with their data, then fds close", () =>
     inTempDir((dir) =>
@@ -487,7 +507,8 @@ describe("File", () => {
         }))
         buffers.forEach((buffer, i) => expectSameBytes(buffer, data.subarray(i * 1024, (i + 1) * 1024)))
         expect(fdCount()).toBe(before)
-      })))
+      })
+    ))
 
   it.live("an interrupted write still lands, with the bytes given at submission; the release waits for it", () =>
     inTempDir((dir) =>
@@ -506,7 +527,8 @@ describe("File", () => {
           // The scope's release closes the file once the write is done.
         }))
         expect(Fs.readFileSync(path, "utf8")).toBe("AAAAAAAA")
-      })))
+      })
+    ))
 
   it.live("ReactorRuntime.runBlockingExit (dedicated mode): the Effects run with the executor blocking in the poller", () =>
     Effect.gen(function*() {

@@ -73,11 +73,11 @@ describe("Interest", () => {
   it("combine, remove and an Interest binding refuse poller flags and readiness bits", () => {
     // @ts-expect-error readable and a hang-up would combine into readable and priority interest
     expect(Interest.combine(Interest.readable, PollEvent.hangup)).toBe(5)
-    // @ts-expect-error
+    // @ts-expect-error Reactor.writable is readiness, not an interest
     expect(pipe(Interest.both, Interest.remove(Reactor.writable))).toBe(Interest.readable)
-    // @ts-expect-error
+    // @ts-expect-error PollEvent.writable is a poller flag, not an interest
     const fromFlags: Interest.Interest = PollEvent.writable
-    // @ts-expect-error
+    // @ts-expect-error Reactor.readClosed is readiness, not an interest
     const fromReady: Interest.Interest = Reactor.readClosed
     expect([fromFlags, fromReady]).toEqual([Interest.writable, Interest.priority])
     // An Interest is still a number where a number is asked for.

@@ -7,32 +7,34 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Os from "node:os"
+import * as Errno from "../src/internal/errno.js"
 import * as ioError from "../src/internal/ioError.js"
 import { attemptSync } from "../src/internal/ioError.js"
 import * as IoError from "../src/IoError.js"
-import * as Errno from "../src/internal/errno.js"
 
 const errnos = Os.constants.errno
 
 describe("IoError", () => {
-  it.each([
-    ["EADDRINUSE", "AddressInUse"],
-    ["EADDRNOTAVAIL", "AddressNotAvailable"],
-    ["ECONNREFUSED", "ConnectionRefused"],
-    ["ECONNRESET", "ConnectionReset"],
-    ["ECONNABORTED", "ConnectionReset"],
-    ["EPIPE", "BrokenPipe"],
-    ["ETIMEDOUT", "TimedOut"],
-    ["ENOTCONN", "NotConnected"],
-    ["EACCES", "PermissionDenied"],
-    ["ENOENT", "NotFound"],
-    ["EPERM", "Unsupported"],
-    ["EBADF", "BadDescriptor"],
-    ["EINVAL", "InvalidArgument"],
-    ["EEXIST", "AlreadyExists"],
-    ["EISDIR", "IsDirectory"],
-    ["EMFILE", "Os"]
-  ] as const)("%s (as -errno) is %s, with errno, code and syscall kept", (code, reason) => {
+  it.each(
+    [
+      ["EADDRINUSE", "AddressInUse"],
+      ["EADDRNOTAVAIL", "AddressNotAvailable"],
+      ["ECONNREFUSED", "ConnectionRefused"],
+      ["ECONNRESET", "ConnectionReset"],
+      ["ECONNABORTED", "ConnectionReset"],
+      ["EPIPE", "BrokenPipe"],
+      ["ETIMEDOUT", "TimedOut"],
+      ["ENOTCONN", "NotConnected"],
+      ["EACCES", "PermissionDenied"],
+      ["ENOENT", "NotFound"],
+      ["EPERM", "Unsupported"],
+      ["EBADF", "BadDescriptor"],
+      ["EINVAL", "InvalidArgument"],
+      ["EEXIST", "AlreadyExists"],
+      ["EISDIR", "IsDirectory"],
+      ["EMFILE", "Os"]
+    ] as const
+  )("%s (as -errno) is %s, with errno, code and syscall kept", (code, reason) => {
     const error = ioError.fromErrno(-errnos[code], "connect")
     expect(error).toMatchObject({ _tag: "IoError", reason, errno: errnos[code], code, syscall: "connect" })
     expect(IoError.reasons).toContain(error.reason)
@@ -70,7 +72,9 @@ describe("IoError", () => {
       expect(ioError.exitThrown(refused)).toEqual(Exit.fail(refused))
       expect(ioError.exitThrown(bug)).toEqual(Exit.die(bug))
       // The same through a synchronous step of the IO types.
-      const step = yield* Effect.exit(attemptSync(() => { throw bug }))
+      const step = yield* Effect.exit(attemptSync(() => {
+        throw bug
+      }))
       expect(Exit.isFailure(step) && Cause.isDie(step.cause)).toBe(true)
     }))
 

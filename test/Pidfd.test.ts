@@ -272,7 +272,8 @@ describe("Pidfd", () => {
 
   it("the docs example runs and prints the statuses", async () => {
     const lines = await runExample("pidfd.ts")
-    const [, quitter, sleeper] = lines[0]?.match(/^started child (\d+) \(exits with 3\) and child (\d+) \(sleeps\)$/) ?? []
+    const [, quitter, sleeper] = lines[0]?.match(/^started child (\d+) \(exits with 3\) and child (\d+) \(sleeps\)$/) ??
+      []
     expect(lines).toEqual([
       `started child ${quitter} (exits with 3) and child ${sleeper} (sleeps)`,
       `child ${quitter} exited with code 3`,

@@ -127,7 +127,7 @@ describe("PollEvent", () => {
       expect(PollEvent.isPriority(Interest.priority)).toBe(false)
       // @ts-expect-error an Interest is not Flags
       expect(PollEvent.format(Interest.both)).toBe("readable|writable")
-      // @ts-expect-error
+      // @ts-expect-error Interest.priority (4) would read as a hang-up
       const flagsOfInterest: PollEvent.Flags = Interest.priority
       expect(flagsOfInterest).toBe(PollEvent.hangup)
     })
@@ -139,13 +139,13 @@ describe("PollEvent", () => {
       expect(PollEvent.isError(Reactor.writeClosed)).toBe(true)
       // @ts-expect-error Reactor.priority (32) is no flag this version knows
       expect(PollEvent.format(Reactor.priority)).toBe("0x20")
-      // @ts-expect-error
+      // @ts-expect-error Reactor.readClosed is readiness, not a poller flag
       const flagsOfReady: PollEvent.Flags = Reactor.readClosed
       expect(flagsOfReady).toBe(PollEvent.hangup)
     })
 
     it("a plain number is not Flags: flags come from a batch, through forEach", () => {
-      // @ts-expect-error
+      // @ts-expect-error a plain number is not Flags
       expect(PollEvent.isReadable(1)).toBe(true)
       // Flags are still numbers where a number is asked for.
       const bits: number = PollEvent.readable | PollEvent.hangup

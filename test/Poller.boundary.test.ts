@@ -94,7 +94,21 @@ describe.each(["epoll", "poll"] as const)("Poller boundary fuzz (%s)", (backend)
     expect(report.fdsAfter, `fds leaked; ${context}`).toBe(report.fdsBefore)
     // The fuzz must reach the syscalls, not only the argument checks.
     expect(report.calls).toBeGreaterThan(runs * 10)
-    for (const name of ["add", "modify", "delete", "wait", "watch", "notify", "binding.notifyToken", ...reachedToo, ...reachedSignals, ...reachedTerminals, ...reachedFiles]) {
+    for (
+      const name of [
+        "add",
+        "modify",
+        "delete",
+        "wait",
+        "watch",
+        "notify",
+        "binding.notifyToken",
+        ...reachedToo,
+        ...reachedSignals,
+        ...reachedTerminals,
+        ...reachedFiles
+      ]
+    ) {
       expect(report.returned[name] ?? 0, `successful ${name} calls`).toBeGreaterThan(0)
     }
     expect(report.throws["Error:ERR_POLLER_CLOSED"] ?? 0).toBeGreaterThan(0)
@@ -475,7 +489,9 @@ describe("fd creators", () => {
     })
     const errors: Record<string, unknown> = {}
     try {
-      for (const [name, create] of Object.entries(creators)) errors[name] = thrown(() => Reflect.apply(create, binding, []))
+      for (const [name, create] of Object.entries(creators)) {
+        errors[name] = thrown(() => Reflect.apply(create, binding, []))
+      }
     } finally {
       Reflect.deleteProperty(Array.prototype, 0)
     }

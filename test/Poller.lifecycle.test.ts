@@ -14,7 +14,8 @@ const script = Path.join(fixtures, "poller-lifecycle.mjs")
 const { EVENT_READABLE } = binding.constants
 
 /** Starts `poller-lifecycle.mjs <args>`; SIGKILLs it after `timeoutMs`. */
-const start = (args: ReadonlyArray<string>, timeoutMs: number) => startChild(["--expose-gc", script, ...args], timeoutMs)
+const start = (args: ReadonlyArray<string>, timeoutMs: number) =>
+  startChild(["--expose-gc", script, ...args], timeoutMs)
 
 const run = (args: ReadonlyArray<string>, timeoutMs: number) => start(args, timeoutMs).done
 

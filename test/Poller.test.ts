@@ -14,9 +14,9 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import * as AsyncFd from "../src/AsyncFd.js"
 import * as Interest from "../src/Interest.js"
-import * as PollEvent from "../src/PollEvent.js"
 import { addonPath, binding } from "../src/internal/native.js"
 import * as Poller from "../src/Poller.js"
+import * as PollEvent from "../src/PollEvent.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import { runExample } from "./utils/examples.js"
 import { fdCount, FdScope } from "./utils/fds.js"
@@ -520,7 +520,6 @@ describe.each(["epoll", "poll"] as const)("Poller (%s backend)", (backend) => {
   })
 })
 
-
 // Wraps a child script with a sender: a second process signals the child every 50 ms while it waits.
 function spawnWithSignals(script: string): string {
   return `
@@ -552,12 +551,16 @@ describe("nested", () => {
   }
 
   /** An inner poller with a pipe under key 7 (oneshot), itself registered in an outer poller under key 1 (level). */
-  const withNested = (outerBackend: Poller.Backend, innerBackend: Poller.Backend, body: (nest: {
-    readonly outer: Poller.PollerHandle
-    readonly inner: Poller.PollerHandle
-    readonly read: number
-    readonly write: number
-  }) => void) => {
+  const withNested = (
+    outerBackend: Poller.Backend,
+    innerBackend: Poller.Backend,
+    body: (nest: {
+      readonly outer: Poller.PollerHandle
+      readonly inner: Poller.PollerHandle
+      readonly read: number
+      readonly write: number
+    }) => void
+  ) => {
     const before = fdCount()
     const fds = new FdScope()
     const inner = Poller.unsafeOpen({ backend: innerBackend })

@@ -4,12 +4,12 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { Worker } from "node:worker_threads"
+import * as Interest from "../src/Interest.js"
 import { addonPath, binding } from "../src/internal/native.js"
 import { timeoutMillis } from "../src/internal/poller.js"
-import * as Interest from "../src/Interest.js"
-import * as PollEvent from "../src/PollEvent.js"
 import * as Poller from "../src/Poller.js"
 import type * as PollerError from "../src/PollerError.js"
+import * as PollEvent from "../src/PollEvent.js"
 import * as PollMode from "../src/PollMode.js"
 
 const fdCount = (): number => Fs.readdirSync("/proc/self/fd").length
@@ -88,7 +88,6 @@ describe("Poller", () => {
       expect(timeoutMillis(timeout as Poller.Timeout)).toBeUndefined()
     }
   })
-
 
   it("modeCode gives the native codes", () => {
     for (const mode of PollMode.modes) {

@@ -19,8 +19,8 @@ import * as Pty from "../src/Pty.js"
 import * as Reactor from "../src/Reactor.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import { runExample } from "./utils/examples.js"
-import { runtimeOver } from "./utils/runtime.js"
 import { fdCount, FdScope } from "./utils/fds.js"
+import { runtimeOver } from "./utils/runtime.js"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const { EAGAIN, EBADF, ENOTTY } = Os.constants.errno
@@ -229,8 +229,9 @@ describe("Pty", () => {
       const fds = new FdScope()
       yield* Effect.addFinalizer(() => Effect.sync(() => fds.closeAll()))
       const [read, write] = fds.pipe()
-      const reasonOf = <A>(effect: Effect.Effect<A, { readonly reason: string }, ReactorRuntime.ReactorRuntime | Scope.Scope>) =>
-        Effect.map(Effect.exit(effect), (exit) => failure(exit)?.reason)
+      const reasonOf = <A>(
+        effect: Effect.Effect<A, { readonly reason: string }, ReactorRuntime.ReactorRuntime | Scope.Scope>
+      ) => Effect.map(Effect.exit(effect), (exit) => failure(exit)?.reason)
       expect(yield* reasonOf(Pty.open({ mode: "cooked" as Pty.Mode }))).toBe("InvalidArgument")
       expect(yield* reasonOf(Pty.open({ echo: 1 as unknown as boolean }))).toBe("InvalidArgument")
       expect(yield* reasonOf(Pty.open({ size: { rows: -1, columns: 80 } }))).toBe("InvalidArgument")
@@ -278,14 +279,16 @@ describe("Pty", () => {
       expect(binding.setWindowSize(read, 1, 1)).toBe(-ENOTTY)
       // A closed fd: -EBADF.
       fds.close(write)
-      for (const result of [
-        binding.isatty(write),
-        binding.tcgetattr(write),
-        binding.tcsetattr(write, TCSANOW, attributes),
-        binding.ptsname(write),
-        binding.getWindowSize(write),
-        binding.setWindowSize(write, 1, 1)
-      ]) expect(result).toBe(-EBADF)
+      for (
+        const result of [
+          binding.isatty(write),
+          binding.tcgetattr(write),
+          binding.tcsetattr(write, TCSANOW, attributes),
+          binding.ptsname(write),
+          binding.getWindowSize(write),
+          binding.setWindowSize(write, 1, 1)
+        ]
+      ) expect(result).toBe(-EBADF)
       // cfmakeraw is pure: the copy is raw, the original and the terminal are unchanged.
       const raw = binding.cfmakeraw(attributes)
       expect(raw.lflag & (ICANON | ECHO)).toBe(0)
@@ -310,11 +313,18 @@ describe("Pty", () => {
       expectError(call("tcsetattr", terminal, TCSANOW, null), TypeError, /"termios"/)
       expectError(call("tcsetattr", terminal, TCSANOW, { ...attributes, lflag: "8" }), TypeError, /"termios.lflag"/)
       expectError(call("tcsetattr", terminal, TCSANOW, { ...attributes, iflag: -1 }), RangeError, /"termios.iflag"/)
-      expectError(call("tcsetattr", terminal, TCSANOW, { ...attributes, oflag: 2 ** 32 }), RangeError, /"termios.oflag"/)
+      expectError(
+        call("tcsetattr", terminal, TCSANOW, { ...attributes, oflag: 2 ** 32 }),
+        RangeError,
+        /"termios.oflag"/
+      )
       expectError(call("tcsetattr", terminal, TCSANOW, { ...attributes, cflag: 0.5 }), RangeError, /"termios.cflag"/)
       expectError(call("tcsetattr", terminal, TCSANOW, { ...attributes, cc: [1] }), TypeError, /"termios.cc"/)
-      expectError(call("tcsetattr", terminal, TCSANOW, { ...attributes, cc: new Uint8Array(3) }), RangeError,
-        /"termios.cc"/)
+      expectError(
+        call("tcsetattr", terminal, TCSANOW, { ...attributes, cc: new Uint8Array(3) }),
+        RangeError,
+        /"termios.cc"/
+      )
       expectError(call("cfmakeraw", undefined), TypeError, /"termios"/)
       expectError(call("setWindowSize", terminal, -1, 1), RangeError, /"rows"/)
       expectError(call("setWindowSize", terminal, 1, 65536), RangeError, /"columns"/)
@@ -326,55 +336,59 @@ describe("Pty", () => {
     }
   })
 
-  it("stdin as a tty: a child whose stdin is the terminal side reads the keystrokes typed into the controller", async () => {
-    const fds = new FdScope()
-    const [controller, terminal] = binding.openpty()
-    fds.track(controller)
-    fds.track(terminal)
-    const before = fdCount()
-    const child = ChildProcess.spawn(
-      process.execPath,
-      ["--import", "tsx", Path.join(root, "test", "fixtures", "pty-stdin.ts")],
-      { stdio: [terminal, "pipe", "pipe"], cwd: root }
-    )
-    const killer = setTimeout(() => child.kill("SIGKILL"), 60_000)
-    let stdout = ""
-    let stderr = ""
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
-    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const check = () => stdout.includes("ready") && resolve()
-        child.stdout!.on("data", check)
-        check()
-        void exited.then(() => reject(new Error(`the child ended before "ready"; stderr: ${stderr}`)))
-      })
-      // Node's spawn makes a child's stdio blocking (on the open file description the child shares with us), so the
-      // child found fd 0 blocking, and the O_NONBLOCK it set for its scope is visible from here.
-      expect(stdout).toContain("ready tty=true mode=raw nonBlocking=0")
-      expect(binding.isNonBlocking(terminal)).toBe(1)
-      expect(binding.write(controller, Buffer.from("ab\u0003"))).toBe(3)
-      expect(binding.write(controller, Buffer.from("q"))).toBe(1)
-      expect(await exited).toBe(0)
-      // Raw mode: each key on its own, no line needed, Ctrl-C a byte rather than a signal.
-      expect(stdout.split("\n").filter((line) => line.startsWith("key "))).toEqual([
-        "key \"a\"",
-        "key \"b\"",
-        "key \"\\u0003\""
-      ])
-      // The child's scopes gave back what they changed: blocking again, canonical mode with echo.
-      expect(stdout).toContain("after mode=canonical echo=true nonBlocking=0")
-      expect(binding.isNonBlocking(terminal)).toBe(0)
-      const attributes = binding.tcgetattr(controller)
-      expect(typeof attributes === "number" ? attributes : attributes.lflag & (ICANON | ECHO)).toBe(ICANON | ECHO)
-      expect(fdCount()).toBe(before)
-    } finally {
-      clearTimeout(killer)
-      child.kill("SIGKILL")
-      fds.closeAll()
-    }
-  }, 90_000)
+  it(
+    "stdin as a tty: a child whose stdin is the terminal side reads the keystrokes typed into the controller",
+    async () => {
+      const fds = new FdScope()
+      const [controller, terminal] = binding.openpty()
+      fds.track(controller)
+      fds.track(terminal)
+      const before = fdCount()
+      const child = ChildProcess.spawn(
+        process.execPath,
+        ["--import", "tsx", Path.join(root, "test", "fixtures", "pty-stdin.ts")],
+        { stdio: [terminal, "pipe", "pipe"], cwd: root }
+      )
+      const killer = setTimeout(() => child.kill("SIGKILL"), 60_000)
+      let stdout = ""
+      let stderr = ""
+      child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+      child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const check = () => stdout.includes("ready") && resolve()
+          child.stdout!.on("data", check)
+          check()
+          void exited.then(() => reject(new Error(`the child ended before "ready"; stderr: ${stderr}`)))
+        })
+        // Node's spawn makes a child's stdio blocking (on the open file description the child shares with us), so the
+        // child found fd 0 blocking, and the O_NONBLOCK it set for its scope is visible from here.
+        expect(stdout).toContain("ready tty=true mode=raw nonBlocking=0")
+        expect(binding.isNonBlocking(terminal)).toBe(1)
+        expect(binding.write(controller, Buffer.from("ab\u0003"))).toBe(3)
+        expect(binding.write(controller, Buffer.from("q"))).toBe(1)
+        expect(await exited).toBe(0)
+        // Raw mode: each key on its own, no line needed, Ctrl-C a byte rather than a signal.
+        expect(stdout.split("\n").filter((line) => line.startsWith("key "))).toEqual([
+          "key \"a\"",
+          "key \"b\"",
+          "key \"\\u0003\""
+        ])
+        // The child's scopes gave back what they changed: blocking again, canonical mode with echo.
+        expect(stdout).toContain("after mode=canonical echo=true nonBlocking=0")
+        expect(binding.isNonBlocking(terminal)).toBe(0)
+        const attributes = binding.tcgetattr(controller)
+        expect(typeof attributes === "number" ? attributes : attributes.lflag & (ICANON | ECHO)).toBe(ICANON | ECHO)
+        expect(fdCount()).toBe(before)
+      } finally {
+        clearTimeout(killer)
+        child.kill("SIGKILL")
+        fds.closeAll()
+      }
+    },
+    90_000
+  )
 
   it("docs/examples/pty.ts runs by itself and prints what it shows", async () => {
     const lines = await runExample("pty.ts")

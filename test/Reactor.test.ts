@@ -16,9 +16,9 @@ import { binding } from "../src/internal/native.js"
 import * as internal from "../src/internal/reactor.js"
 import * as slab from "../src/internal/slab.js"
 import * as Poll from "../src/Poll.js"
-import * as PollEvent from "../src/PollEvent.js"
 import * as Poller from "../src/Poller.js"
 import type * as PollerError from "../src/PollerError.js"
+import * as PollEvent from "../src/PollEvent.js"
 import * as Reactor from "../src/Reactor.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as Waker from "../src/Waker.js"
@@ -345,9 +345,9 @@ describe("Reactor (fake poller)", () => {
       expect(Reactor.isError({ tick: 0, ready: PollEvent.priority })).toBe(true)
       // @ts-expect-error priority interest (4) would read as a closed read side
       expect(Reactor.isReadClosed({ tick: 0, ready: Interest.priority })).toBe(true)
-      // @ts-expect-error
+      // @ts-expect-error PollEvent.hangup is a poller flag, not readiness
       const fromFlags: Reactor.Ready = PollEvent.hangup
-      // @ts-expect-error
+      // @ts-expect-error Interest.writable is an interest, not readiness
       const fromInterest: Reactor.Ready = Interest.writable
       expect([fromFlags, fromInterest]).toEqual([Reactor.readClosed, Reactor.writable])
     })
@@ -359,7 +359,7 @@ describe("Reactor (fake poller)", () => {
       // @ts-expect-error PollEvent.priority (16) is Reactor.error here, which is not cached: priority stays ready
       registration.clearReadiness({ tick: registration.tick, ready: PollEvent.priority })
       expect(Reactor.isPriority(readyOf(registration.pollReady("priority", Waker.noop)))).toBe(true)
-      // @ts-expect-error
+      // @ts-expect-error clearBits takes readiness bits, and PollEvent.priority is a poller flag
       registration.clearBits(registration.tick, PollEvent.priority)
       registration.clearBits(registration.tick, Reactor.priority)
       expect(Poll.isPending(registration.pollReady("priority", Waker.noop))).toBe(true)
@@ -373,7 +373,7 @@ describe("Reactor (fake poller)", () => {
       const handle: Poller.PollerHandle = fake
       // @ts-expect-error PollEvent.hangup (4) would add the fd for priority data
       handle.add(12, 1, PollEvent.hangup, ONESHOT)
-      // @ts-expect-error
+      // @ts-expect-error Reactor.writable is readiness, not an interest
       handle.modify(12, 1, Reactor.writable, ONESHOT)
       expect(fake.table.get(12)).toEqual({ key: 1, interest: Interest.writable, mode: ONESHOT })
       const registered = Effect.runSync(
@@ -621,7 +621,9 @@ describe("Reactor (fake poller)", () => {
       expect(reader.count).toBe(1)
       expect(reactor.registrations).toBe(0)
       expect(warnings).toHaveBeenCalledTimes(1)
-      expect(String(warnings.mock.calls[0]![0])).toMatch(/^effect-reactor: deregistering went on past a failure: Error: EINVAL/)
+      expect(String(warnings.mock.calls[0]![0])).toMatch(
+        /^effect-reactor: deregistering went on past a failure: Error: EINVAL/
+      )
       registration.deregister()
       expect(warnings).toHaveBeenCalledTimes(1)
       warnings.mockRestore()
@@ -639,7 +641,9 @@ describe("Reactor (fake poller)", () => {
       expect(() => reactor.close()).not.toThrow()
       expect([later.count, reactor.registrations, a.closed, b.closed]).toEqual([1, 0, true, true])
       expect(warnings).toHaveBeenCalledTimes(1)
-      expect(String(warnings.mock.calls[0]![0])).toContain("closing the reactor went on past a failure: Error: bad waker")
+      expect(String(warnings.mock.calls[0]![0])).toContain(
+        "closing the reactor went on past a failure: Error: bad waker"
+      )
       warnings.mockRestore()
     })
   })
@@ -661,7 +665,6 @@ describe("Reactor (fake poller)", () => {
       expect(reactor.toJSON()).toEqual({ _id: "Reactor", backend: "epoll", registrations: 1, closed: false })
       expect(String(reactor)).toContain("Reactor")
     })
-
 
     it("turn waits once and dispatches a batch at most as large as its buffer", () => {
       open(true, { events: 2 })
@@ -1015,9 +1018,11 @@ describe("Reactor (Effect)", () => {
       expect(reactor.closed).toBe(true)
       expect(reader.count).toBe(1)
       expect(reactor.registrations).toBe(0)
-      const reason = yield* reasonOf(Reactor.register(write, Interest.writable).pipe(
-        Effect.provideService(Reactor.Reactor, reactor)
-      ))
+      const reason = yield* reasonOf(
+        Reactor.register(write, Interest.writable).pipe(
+          Effect.provideService(Reactor.Reactor, reactor)
+        )
+      )
       expect(reason).toBe("Closed")
     }).pipe(Effect.scoped, Effect.provide(Poller.layer)))
 

@@ -12,20 +12,20 @@
  * and the `ReactorRuntime` requirement.
  */
 import * as MessageStorage from "@effect/cluster/MessageStorage"
-import * as Runners from "@effect/cluster/Runners"
 import * as RunnerAddress from "@effect/cluster/RunnerAddress"
+import * as Runners from "@effect/cluster/Runners"
 import type * as RunnerStorage from "@effect/cluster/RunnerStorage"
 import type { Sharding } from "@effect/cluster/Sharding"
 import * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import * as SqlRunnerStorage from "@effect/cluster/SqlRunnerStorage"
 import * as SocketServer from "@effect/platform/SocketServer"
 import * as RpcSerialization from "@effect/rpc/RpcSerialization"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
-import * as Context from "effect/Context"
 import type { ConfigError } from "effect/ConfigError"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -119,68 +119,73 @@ const runnersOf = (answers: ReadonlyArray<Answer>): Array<number> =>
   [...new Set(answers.map((answer) => answer.runner))].sort((a, b) => a - b)
 
 describe("ReactorClusterSocket, two runner processes", () => {
-  it.live("shards entities across both; when one stops, its shards move to the other and calls are answered", () =>
-    Effect.gen(function*() {
-      const fdsBefore = fdCount()
-      yield* Effect.scoped(Effect.gen(function*() {
-        const database = Path.join(yield* tempDir, "cluster.sqlite")
-        // The client goes first: it creates the database (WAL mode, tables) before two runners could race for it.
-        const client = yield* Layer.build(clientLayer(database))
-        const [portA, portB] = (yield* freePorts(2)) as [number, number]
-        const [runnerA, runnerB] = yield* Effect.all([startRunner(portA, database), startRunner(portB, database)], {
-          concurrency: 2
-        })
+  it.live(
+    "shards entities across both; when one stops, its shards move to the other and calls are answered",
+    () =>
+      Effect.gen(function*() {
+        const fdsBefore = fdCount()
+        yield* Effect.scoped(Effect.gen(function*() {
+          const database = Path.join(yield* tempDir, "cluster.sqlite")
+          // The client goes first: it creates the database (WAL mode, tables) before two runners could race for it.
+          const client = yield* Layer.build(clientLayer(database))
+          const [portA, portB] = (yield* freePorts(2)) as [number, number]
+          const [runnerA, runnerB] = yield* Effect.all([startRunner(portA, database), startRunner(portB, database)], {
+            concurrency: 2
+          })
 
-        const ask = askAll.pipe(Effect.provide(client), Effect.timeout("10 seconds"))
-        // B's replies show once this member's view of the ring has B; from then on routing is settled. Until then the
-        // runners are taking and releasing shards, and a call may end with the entity it reached.
-        yield* ask.pipe(
-          Effect.filterOrFail((answers) => runnersOf(answers).length === 2),
-          Effect.sandbox,
-          Effect.retry(Schedule.spaced("100 millis")),
-          Effect.timeout("30 seconds")
-        )
-        const spread = yield* ask
-        expect(runnersOf(spread)).toStrictEqual([portA, portB])
-        expect(new Set(spread.map((answer) => answer.pid))).toStrictEqual(
-          new Set([runnerA.process.pid, runnerB.process.pid])
-        )
-        expect(spread.map((answer) => answer.entity)).toStrictEqual(ids)
+          const ask = askAll.pipe(Effect.provide(client), Effect.timeout("10 seconds"))
+          // B's replies show once this member's view of the ring has B; from then on routing is settled. Until then the
+          // runners are taking and releasing shards, and a call may end with the entity it reached.
+          yield* ask.pipe(
+            Effect.filterOrFail((answers) => runnersOf(answers).length === 2),
+            Effect.sandbox,
+            Effect.retry(Schedule.spaced("100 millis")),
+            Effect.timeout("30 seconds")
+          )
+          const spread = yield* ask
+          expect(runnersOf(spread)).toStrictEqual([portA, portB])
+          expect(new Set(spread.map((answer) => answer.pid))).toStrictEqual(
+            new Set([runnerA.process.pid, runnerB.process.pid])
+          )
+          expect(spread.map((answer) => answer.entity)).toStrictEqual(ids)
 
-        // An entity on A calls one on B: runner to runner, over A's client protocol and B's server.
-        const onA = spread.find((answer) => answer.runner === portA)!.entity
-        const onB = spread.find((answer) => answer.runner === portB)!.entity
-        const forwarded = yield* Effect.flatMap(Greeter.client, (greeters) => greeters(onA).Forward({ to: onB })).pipe(
-          Effect.provide(client),
-          Effect.timeout("10 seconds")
-        )
-        expect(forwarded).toStrictEqual({
-          via: portA,
-          answer: { entity: onB, runner: portB, pid: runnerB.process.pid }
-        })
+          // An entity on A calls one on B: runner to runner, over A's client protocol and B's server.
+          const onA = spread.find((answer) => answer.runner === portA)!.entity
+          const onB = spread.find((answer) => answer.runner === portB)!.entity
+          const forwarded = yield* Effect.flatMap(Greeter.client, (greeters) => greeters(onA).Forward({ to: onB }))
+            .pipe(
+              Effect.provide(client),
+              Effect.timeout("10 seconds")
+            )
+          expect(forwarded).toStrictEqual({
+            via: portA,
+            answer: { entity: onB, runner: portB, pid: runnerB.process.pid }
+          })
 
-        // B stops gracefully: it unregisters and releases its shards, and its process ends by itself.
-        const stopped = yield* stopRunner(runnerB)
-        expect({ code: stopped.code, stopped: stopped.stdout.includes("stopped") }).toStrictEqual({
-          code: 0,
-          stopped: true
-        })
+          // B stops gracefully: it unregisters and releases its shards, and its process ends by itself.
+          const stopped = yield* stopRunner(runnerB)
+          expect({ code: stopped.code, stopped: stopped.stdout.includes("stopped") }).toStrictEqual({
+            code: 0,
+            stopped: true
+          })
 
-        // Every call is answered, all by A: calls to B's former entities wait (retrying) until A holds their shards.
-        const moved = yield* askAll.pipe(Effect.provide(client), Effect.timeout("20 seconds"))
-        expect(runnersOf(moved)).toStrictEqual([portA])
-        expect(moved.map((answer) => answer.entity)).toStrictEqual(ids)
-        const local = yield* Effect.flatMap(Greeter.client, (greeters) => greeters(onA).Forward({ to: onB })).pipe(
-          Effect.provide(client),
-          Effect.timeout("10 seconds")
-        )
-        expect(local).toStrictEqual({ via: portA, answer: { entity: onB, runner: portA, pid: runnerA.process.pid } })
+          // Every call is answered, all by A: calls to B's former entities wait (retrying) until A holds their shards.
+          const moved = yield* askAll.pipe(Effect.provide(client), Effect.timeout("20 seconds"))
+          expect(runnersOf(moved)).toStrictEqual([portA])
+          expect(moved.map((answer) => answer.entity)).toStrictEqual(ids)
+          const local = yield* Effect.flatMap(Greeter.client, (greeters) => greeters(onA).Forward({ to: onB })).pipe(
+            Effect.provide(client),
+            Effect.timeout("10 seconds")
+          )
+          expect(local).toStrictEqual({ via: portA, answer: { entity: onB, runner: portA, pid: runnerA.process.pid } })
 
-        const last = yield* stopRunner(runnerA)
-        expect(last.code).toBe(0)
-      }))
-      expect(fdCount()).toBe(fdsBefore)
-    }), 90_000)
+          const last = yield* stopRunner(runnerA)
+          expect(last.code).toBe(0)
+        }))
+        expect(fdCount()).toBe(fdsBefore)
+      }),
+    90_000
+  )
 })
 
 describe("ReactorClusterSocket, one runner in this process", () => {

@@ -3,48 +3,48 @@
  * modes, and what the process does while idle.
  */
 import { afterEach, describe, expect, it, vi } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import * as ChildProcess from "node:child_process"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
-import * as Cause from "effect/Cause"
-import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
 import * as AsyncFd from "../src/AsyncFd.js"
 import * as Executor from "../src/Executor.js"
 import * as File from "../src/File.js"
 import * as Inotify from "../src/Inotify.js"
 import * as Interest from "../src/Interest.js"
+import type { Executor as ExecutorClass } from "../src/internal/executor.js"
+import { addonPath, binding } from "../src/internal/native.js"
 import * as Pidfd from "../src/Pidfd.js"
+import * as PollModule from "../src/Poll.js"
 import * as Poller from "../src/Poller.js"
 import * as Pty from "../src/Pty.js"
+import * as Reactor from "../src/Reactor.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as ReactorSocket from "../src/ReactorSocket.js"
 import * as ReactorSocketServer from "../src/ReactorSocketServer.js"
 import * as Signalfd from "../src/Signalfd.js"
+import * as SimpleFuture from "../src/SimpleFuture.js"
 import * as TcpListener from "../src/TcpListener.js"
 import * as TcpStream from "../src/TcpStream.js"
 import * as Timerfd from "../src/Timerfd.js"
 import * as UdpSocket from "../src/UdpSocket.js"
 import * as UnixListener from "../src/UnixListener.js"
 import * as UnixStream from "../src/UnixStream.js"
-import { addonPath, binding } from "../src/internal/native.js"
-import * as PollModule from "../src/Poll.js"
-import * as Reactor from "../src/Reactor.js"
-import * as SimpleFuture from "../src/SimpleFuture.js"
+import type { Waker } from "../src/Waker.js"
 import { runChild } from "./utils/child.js"
 import { fdCount, FdScope } from "./utils/fds.js"
 import { Gate } from "./utils/futures.js"
 import { awaitParked, parkedWakers } from "./utils/registration.js"
 import { runtimeOver } from "./utils/runtime.js"
-import type { Executor as ExecutorClass } from "../src/internal/executor.js"
-import * as ReactorRuntime from "../src/ReactorRuntime.js"
-import type { Waker } from "../src/Waker.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 
@@ -200,7 +200,9 @@ describe("ReactorRuntime", () => {
         const stream = yield* Scope.extend(UnixStream.fromFd(left), scope).pipe(undriven)
         const readiness = yield* Effect.exit(pipe.readable)
         const received = yield* Effect.exit(stream.read(new Uint8Array(8)))
-        expect(defectMessage(readiness)).toMatch(/^readable would wait on a reactor that nothing drives, and never wake/)
+        expect(defectMessage(readiness)).toMatch(
+          /^readable would wait on a reactor that nothing drives, and never wake/
+        )
         expect(defectMessage(received)).toMatch(/^recv would wait on a reactor that nothing drives/)
         expect(defectMessage(received)).toContain("ReactorRuntime.layer")
         const opened = yield* Effect.exit(Scope.extend(File.open("/dev/null"), scope).pipe(undriven))
@@ -229,7 +231,9 @@ describe("ReactorRuntime", () => {
     it("dropping a fromEffect future interrupts its fiber", () => {
       const executor = Executor.unsafeMake()
       let interrupted = false
-      const future = SimpleFuture.fromEffect(Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true)))))
+      const future = SimpleFuture.fromEffect(
+        Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
+      )
       const handle = executor.spawn(future)
       executor.runUntilIdle()
       handle.cancel()
@@ -269,7 +273,9 @@ describe("ReactorRuntime", () => {
             [Effect.as(Effect.sleep("30 millis"), "a"), Effect.as(Effect.sleep("10 millis"), "b")],
             { concurrency: "unbounded" }
           )
-          const retried = yield* Effect.suspend(() => (++attempts < 3 ? Effect.fail("again") : Effect.succeed(attempts)))
+          const retried = yield* Effect.suspend(
+            () => (++attempts < 3 ? Effect.fail("again") : Effect.succeed(attempts))
+          )
             .pipe(Effect.retry(Schedule.spaced("5 millis")))
           const timedOut = yield* Effect.sleep("1 second").pipe(Effect.timeout("20 millis"), Effect.either)
           return { all, retried, timedOut: timedOut._tag }

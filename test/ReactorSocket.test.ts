@@ -10,20 +10,20 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
+import type { Scope } from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import type { IoError } from "../src/IoError.js"
-import * as ReactorSocket from "../src/ReactorSocket.js"
-import * as ReactorRuntime from "../src/ReactorRuntime.js"
-import * as TcpListener from "../src/TcpListener.js"
-import * as TcpStream from "../src/TcpStream.js"
-import type { Scope } from "effect/Scope"
-import * as UnixListener from "../src/UnixListener.js"
-import * as UnixStream from "../src/UnixStream.js"
 import * as ioError from "../src/internal/ioError.js"
 import * as reactorSocket from "../src/internal/reactorSocket.js"
+import type { IoError } from "../src/IoError.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
+import * as ReactorSocket from "../src/ReactorSocket.js"
+import * as TcpListener from "../src/TcpListener.js"
+import * as TcpStream from "../src/TcpStream.js"
+import * as UnixListener from "../src/UnixListener.js"
+import * as UnixStream from "../src/UnixStream.js"
 import type * as Waker from "../src/Waker.js"
 import { fdCount } from "./utils/fds.js"
 import { awaitSuspended } from "./utils/sockets.js"
@@ -225,10 +225,14 @@ for (const transport of transports) {
           }))
         // Each peer sends 256 KiB of its own letter, all three at once: reads find bytes waiting and do not suspend.
         const size = 256 * 1024
-        yield* Effect.forEach(runs, ({ peer, tag }) =>
-          Effect.zipRight(peer.writeAll(new Uint8Array(size).fill(tag.charCodeAt(0))), peer.shutdown("write")), {
-          concurrency: "unbounded"
-        })
+        yield* Effect.forEach(
+          runs,
+          ({ peer, tag }) =>
+            Effect.zipRight(peer.writeAll(new Uint8Array(size).fill(tag.charCodeAt(0))), peer.shutdown("write")),
+          {
+            concurrency: "unbounded"
+          }
+        )
         for (const { c, run, tag } of runs) {
           expect(yield* Fiber.await(run)).toStrictEqual(Exit.void)
           const received = concat(c.chunks)
@@ -315,9 +319,11 @@ for (const transport of transports) {
         const { accept, options } = yield* transport.listen
         const socket = yield* ReactorSocket.makeNet(options)
         const handled: Array<string> = []
-        const run = yield* Effect.fork(socket.run((chunk) =>
-          Effect.sleep("20 millis").pipe(Effect.zipRight(Effect.sync(() => handled.push(decoder.decode(chunk)))))
-        ))
+        const run = yield* Effect.fork(
+          socket.run((chunk) =>
+            Effect.sleep("20 millis").pipe(Effect.zipRight(Effect.sync(() => handled.push(decoder.decode(chunk)))))
+          )
+        )
         const peer = yield* accept
         yield* peer.writeAll(bytes("bye"))
         yield* peer.shutdown("write")

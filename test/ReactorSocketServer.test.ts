@@ -19,13 +19,13 @@ import * as Path from "node:path"
 import * as V8 from "node:v8"
 import * as Vm from "node:vm"
 import type { IoError } from "../src/IoError.js"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as ReactorSocket from "../src/ReactorSocket.js"
 import * as ReactorSocketServer from "../src/ReactorSocketServer.js"
-import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as TcpStream from "../src/TcpStream.js"
 import * as UnixStream from "../src/UnixStream.js"
-import { fdCount } from "./utils/fds.js"
 import { runExample } from "./utils/examples.js"
+import { fdCount } from "./utils/fds.js"
 
 type Peer = TcpStream.TcpStream | UnixStream.UnixStream
 
@@ -53,7 +53,9 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const bytes = (text: string): Uint8Array => encoder.encode(text)
 
-const connect = (options: ReactorSocket.NetConnectOptions): Effect.Effect<Peer, IoError, ReactorRuntime.ReactorRuntime | Scope.Scope> =>
+const connect = (
+  options: ReactorSocket.NetConnectOptions
+): Effect.Effect<Peer, IoError, ReactorRuntime.ReactorRuntime | Scope.Scope> =>
   "path" in options ? UnixStream.connect({ path: options.path }) : TcpStream.connect(options)
 
 /** Reads until EOF or a reset (bounded: 16 MiB, 5 s); a reset counts as the end here. */

@@ -116,14 +116,16 @@ describe("Signalfd", () => {
     }).pipe(Effect.provide(ReactorRuntime.layer)))
 
   it.live("decodes the sender pid of a signal sent from another process", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const signalfd = yield* Signalfd.make(["SIGUSR2"])
-      const child = startChild(["-e", `process.kill(${process.pid}, "SIGUSR2")`], 20_000)
-      const info = yield* signalfd.receive
-      const result = yield* Effect.promise(() => child.done)
-      expect(result.code).toBe(0)
-      expect(info).toMatchObject({ signal: "SIGUSR2", code: 0, pid: child.process.pid, uid: process.getuid!() })
-    }).pipe(Effect.provide(ReactorRuntime.layer))))
+    Effect.scoped(
+      Effect.gen(function*() {
+        const signalfd = yield* Signalfd.make(["SIGUSR2"])
+        const child = startChild(["-e", `process.kill(${process.pid}, "SIGUSR2")`], 20_000)
+        const info = yield* signalfd.receive
+        const result = yield* Effect.promise(() => child.done)
+        expect(result.code).toBe(0)
+        expect(info).toMatchObject({ signal: "SIGUSR2", code: 0, pid: child.process.pid, uid: process.getuid!() })
+      }).pipe(Effect.provide(ReactorRuntime.layer))
+    ))
 
   it.live("a signal still pending at close is dropped; then the process's own listeners get the signal again", () =>
     Effect.gen(function*() {

@@ -233,9 +233,12 @@ describe("SimpleFuture", () => {
       expectEqualExits(run(future), Exit.succeed(1))
       expect(calls).toBe(1)
       const boom = new Error("boom")
-      expectEqualExits(run(SimpleFuture.sync(() => {
-        throw boom
-      })), Exit.die(boom))
+      expectEqualExits(
+        run(SimpleFuture.sync(() => {
+          throw boom
+        })),
+        Exit.die(boom)
+      )
     })
 
     it("suspend builds at the first poll, builds nothing when dropped unpolled, and drops what it built", () => {
@@ -260,9 +263,12 @@ describe("SimpleFuture", () => {
       handle.cancel()
       expect(inner).toEqual({ readies: 0, cleanups: 1, misuses: 0 })
       executor.close()
-      expectEqualExits(run(SimpleFuture.suspend(() => {
-        throw "no"
-      })), Exit.die("no"))
+      expectEqualExits(
+        run(SimpleFuture.suspend(() => {
+          throw "no"
+        })),
+        Exit.die("no")
+      )
     })
 
     it.prop("fromPoll is Pending until its function is Ready", [fc.nat({ max: 50 })], ([pending]) => {
@@ -279,9 +285,12 @@ describe("SimpleFuture", () => {
     })
 
     it("fromPoll dies with what its function throws", () => {
-      expectEqualExits(run(SimpleFuture.fromPoll(() => {
-        throw "bad poll"
-      })), Exit.die("bad poll"))
+      expectEqualExits(
+        run(SimpleFuture.fromPoll(() => {
+          throw "bad poll"
+        })),
+        Exit.die("bad poll")
+      )
     })
 
     it("never stays Pending, and blockOn reports it as a deadlock (die) after dropping it", () => {
@@ -310,8 +319,10 @@ describe("SimpleFuture", () => {
       ["sleep(0)", () => SimpleFuture.sleep(0)],
       ["onDrop", () => SimpleFuture.onDrop(SimpleFuture.succeed(1), () => {})],
       ["ensuring", () => SimpleFuture.ensuring(SimpleFuture.succeed(1), () => {})],
-      ["acquireUseRelease", () =>
-        SimpleFuture.acquireUseRelease(SimpleFuture.succeed(1), SimpleFuture.succeed, () => {})]
+      [
+        "acquireUseRelease",
+        () => SimpleFuture.acquireUseRelease(SimpleFuture.succeed(1), SimpleFuture.succeed, () => {})
+      ]
     ]
 
     for (const [name, make] of makers) {
@@ -476,15 +487,24 @@ describe("SimpleFuture", () => {
     })
 
     it("a function that throws makes the future die", () => {
-      expectEqualExits(run(SimpleFuture.map(SimpleFuture.succeed(1), () => {
-        throw "map"
-      })), Exit.die("map"))
-      expectEqualExits(run(SimpleFuture.flatMap(SimpleFuture.succeed(1), () => {
-        throw "flatMap"
-      })), Exit.die("flatMap"))
-      expectEqualExits(run(SimpleFuture.mapError(SimpleFuture.fail(1), () => {
-        throw "mapError"
-      })), Exit.die("mapError"))
+      expectEqualExits(
+        run(SimpleFuture.map(SimpleFuture.succeed(1), () => {
+          throw "map"
+        })),
+        Exit.die("map")
+      )
+      expectEqualExits(
+        run(SimpleFuture.flatMap(SimpleFuture.succeed(1), () => {
+          throw "flatMap"
+        })),
+        Exit.die("flatMap")
+      )
+      expectEqualExits(
+        run(SimpleFuture.mapError(SimpleFuture.fail(1), () => {
+          throw "mapError"
+        })),
+        Exit.die("mapError")
+      )
     })
   })
 
@@ -776,8 +796,11 @@ describe("SimpleFuture", () => {
       const clock = manualClock()
       const executor = new Executor({ now: clock.now })
       const n = 100_000
-      const joinedAll = executor.spawn(SimpleFuture.all(Array.from({ length: n }, (_, i) =>
-        SimpleFuture.map(SimpleFuture.sleep(1 + (i % 100)), () => i))))
+      const joinedAll = executor.spawn(
+        SimpleFuture.all(
+          Array.from({ length: n }, (_, i) => SimpleFuture.map(SimpleFuture.sleep(1 + (i % 100)), () => i))
+        )
+      )
       const handles = Array.from({ length: n }, (_, i) => executor.spawn(SimpleFuture.sleep(1 + (i % 50))))
       executor.runUntilIdle()
       expect(executor.timer.size).toBe(2 * n)
@@ -833,10 +856,12 @@ describe("SimpleFuture", () => {
         const clock = manualClock()
         const executor = new Executor({ now: clock.now })
         let cleanups = 0
-        const handle = executor.spawn(SimpleFuture.never().pipe(
-          SimpleFuture.onDrop(() => cleanups++),
-          SimpleFuture.timeout(ms)
-        ))
+        const handle = executor.spawn(
+          SimpleFuture.never().pipe(
+            SimpleFuture.onDrop(() => cleanups++),
+            SimpleFuture.timeout(ms)
+          )
+        )
         executor.runUntilIdle()
         clock.advance(ms - 1)
         executor.runUntilIdle()
@@ -940,9 +965,12 @@ describe("SimpleFuture", () => {
       expect(acquiring.cleanups).toBe(1)
       expect(released.length).toBe(2)
 
-      expectEqualExits(run(SimpleFuture.acquireUseRelease(SimpleFuture.succeed("r4"), () => {
-        throw "use"
-      }, release)), Exit.die("use"))
+      expectEqualExits(
+        run(SimpleFuture.acquireUseRelease(SimpleFuture.succeed("r4"), () => {
+          throw "use"
+        }, release)),
+        Exit.die("use")
+      )
       expect(released.length).toBe(3)
       expectEqualExits(released[2]![1], Exit.die("use"))
       executor.close()
@@ -993,21 +1021,29 @@ describe("SimpleFuture", () => {
         case "sleep":
           return track(records, () => SimpleFuture.map(SimpleFuture.sleep(node.ms), () => node.ms))
         case "flatMap":
-          return track(records, () =>
-            SimpleFuture.flatMap(buildTree(node.left, records), () => buildTree(node.right, records)))
+          return track(
+            records,
+            () => SimpleFuture.flatMap(buildTree(node.left, records), () => buildTree(node.right, records))
+          )
         case "zip":
-          return track(records, () =>
-            SimpleFuture.zipWith(buildTree(node.left, records), buildTree(node.right, records), (a, b) => a + b))
+          return track(
+            records,
+            () => SimpleFuture.zipWith(buildTree(node.left, records), buildTree(node.right, records), (a, b) => a + b)
+          )
         case "race":
           return track(records, () => SimpleFuture.race(buildTree(node.left, records), buildTree(node.right, records)))
         case "all":
-          return track(records, () =>
-            SimpleFuture.map(SimpleFuture.all(node.children.map((c) => buildTree(c, records))), sum))
+          return track(
+            records,
+            () => SimpleFuture.map(SimpleFuture.all(node.children.map((c) => buildTree(c, records))), sum)
+          )
         case "raceAll":
           return track(records, () => SimpleFuture.raceAll(node.children.map((c) => buildTree(c, records))))
         case "timeout":
-          return track(records, () =>
-            SimpleFuture.mapError(SimpleFuture.timeout(buildTree(node.inner, records), node.ms), String))
+          return track(
+            records,
+            () => SimpleFuture.mapError(SimpleFuture.timeout(buildTree(node.inner, records), node.ms), String)
+          )
       }
     }
 

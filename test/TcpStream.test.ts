@@ -7,23 +7,23 @@ import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as FastCheck from "effect/FastCheck"
+import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as Executor from "../src/Executor.js"
-import type { IoError } from "../src/IoError.js"
 import { binding } from "../src/internal/native.js"
+import * as readSlab from "../src/internal/readSlab.js"
+import type { IoError } from "../src/IoError.js"
 import * as Reactor from "../src/Reactor.js"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
+import * as SimpleFuture from "../src/SimpleFuture.js"
 import * as TcpListener from "../src/TcpListener.js"
 import * as TcpStream from "../src/TcpStream.js"
-import * as SimpleFuture from "../src/SimpleFuture.js"
 import * as Waker from "../src/Waker.js"
+import { runExample } from "./utils/examples.js"
 import { fdCount, FdScope } from "./utils/fds.js"
 import { awaitParked, cachedReadiness, parkedWakers } from "./utils/registration.js"
 import { bytes, connectedPair, eventually, readExactly, text } from "./utils/sockets.js"
-import { runExample } from "./utils/examples.js"
-import * as readSlab from "../src/internal/readSlab.js"
 
 const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
@@ -134,7 +134,9 @@ describe("TcpStream", () => {
       yield* server.shutdown("write")
       expect((yield* client.readChunk()).length).toBe(0)
       expect((yield* client.readChunk()).length).toBe(0)
-      for (const bad of [0, -1, 1.5, Number.NaN, "8" as unknown as number, 2 ** 31 - 1, Symbol() as unknown as number]) {
+      for (
+        const bad of [0, -1, 1.5, Number.NaN, "8" as unknown as number, 2 ** 31 - 1, Symbol() as unknown as number]
+      ) {
         expect(failureReason(yield* Effect.exit(client.readChunk(bad)))).toBe("InvalidArgument")
       }
       yield* client.close

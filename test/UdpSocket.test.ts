@@ -9,10 +9,10 @@ import * as Fiber from "effect/Fiber"
 import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as SocketAddress from "../src/SocketAddress.js"
 import * as UdpSocket from "../src/UdpSocket.js"
+import { runExample } from "./utils/examples.js"
 import { fdCount } from "./utils/fds.js"
 import { awaitParked, parkedWakers } from "./utils/registration.js"
 import { bytes } from "./utils/sockets.js"
-import { runExample } from "./utils/examples.js"
 
 const failureReason = <A, E extends { readonly reason: string }>(exit: Exit.Exit<A, E>): string | undefined =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined
@@ -21,65 +21,73 @@ const hosts = ["127.0.0.1", "::1"]
 
 describe("UdpSocket", () => {
   it.each(hosts)("round trip with addresses over %s", (host) =>
-    Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-      const a = yield* UdpSocket.bind({ host })
-      const b = yield* UdpSocket.bind({ host })
-      const receiving = yield* Effect.fork(Effect.gen(function*() {
+    Effect.runPromise(
+      Effect.scoped(Effect.gen(function*() {
+        const a = yield* UdpSocket.bind({ host })
+        const b = yield* UdpSocket.bind({ host })
+        const receiving = yield* Effect.fork(Effect.gen(function*() {
+          const buffer = new Uint8Array(64)
+          const datagram = yield* b.receive(buffer)
+          return { text: Buffer.from(buffer.subarray(0, datagram.bytes)).toString(), from: datagram.from }
+        }))
+        // The receive waits for the datagram sent below.
+        yield* awaitParked(b)
+        expect(yield* a.send(bytes("ping"), { host, port: b.localAddress.port })).toBe(4)
+        const got = yield* Fiber.join(receiving)
+        expect(got.text).toBe("ping")
+        expect(got.from).toEqual(a.localAddress)
+        // Reply to the sender's address as reported: an Inet address, a target as it is.
+        yield* b.send(bytes("pong"), got.from)
+        const buffer = new Uint8Array(64)
+        const reply = yield* a.receive(buffer)
+        expect(Buffer.from(buffer.subarray(0, reply.bytes)).toString()).toBe("pong")
+        expect(reply.from).toEqual(b.localAddress)
+      })).pipe(Effect.provide(ReactorRuntime.layer))
+    ))
+
+  it.live.each(hosts)(
+    "connect fixes the peer over %s: send without an address, remoteAddress set",
+    (host) =>
+      Effect.scoped(Effect.gen(function*() {
+        const a = yield* UdpSocket.bind({ host })
+        const b = yield* UdpSocket.bind({ host })
+        expect(failureReason(yield* Effect.exit(a.send(bytes("nowhere"))))).toBe("NotConnected")
+        yield* a.connect({ host, port: b.localAddress.port })
+        expect(a.remoteAddress).toEqual(SocketAddress.inet(host, b.localAddress.port))
+        yield* a.send(bytes("connected"))
         const buffer = new Uint8Array(64)
         const datagram = yield* b.receive(buffer)
-        return { text: Buffer.from(buffer.subarray(0, datagram.bytes)).toString(), from: datagram.from }
-      }))
-      // The receive waits for the datagram sent below.
-      yield* awaitParked(b)
-      expect(yield* a.send(bytes("ping"), { host, port: b.localAddress.port })).toBe(4)
-      const got = yield* Fiber.join(receiving)
-      expect(got.text).toBe("ping")
-      expect(got.from).toEqual(a.localAddress)
-      // Reply to the sender's address as reported: an Inet address, a target as it is.
-      yield* b.send(bytes("pong"), got.from)
-      const buffer = new Uint8Array(64)
-      const reply = yield* a.receive(buffer)
-      expect(Buffer.from(buffer.subarray(0, reply.bytes)).toString()).toBe("pong")
-      expect(reply.from).toEqual(b.localAddress)
-    })).pipe(Effect.provide(ReactorRuntime.layer))))
-
-  it.live.each(hosts)("connect fixes the peer over %s: send without an address, remoteAddress set", (host) =>
-    Effect.scoped(Effect.gen(function*() {
-      const a = yield* UdpSocket.bind({ host })
-      const b = yield* UdpSocket.bind({ host })
-      expect(failureReason(yield* Effect.exit(a.send(bytes("nowhere"))))).toBe("NotConnected")
-      yield* a.connect({ host, port: b.localAddress.port })
-      expect(a.remoteAddress).toEqual(SocketAddress.inet(host, b.localAddress.port))
-      yield* a.send(bytes("connected"))
-      const buffer = new Uint8Array(64)
-      const datagram = yield* b.receive(buffer)
-      expect(datagram.bytes).toBe(9)
-      expect(datagram.from).toEqual(a.localAddress)
-      // An address a socket reports is a target as it is.
-      expect(b.remoteAddress).toBeUndefined()
-      yield* b.connect(a.localAddress)
-      expect(b.remoteAddress).toEqual(a.localAddress)
-    })).pipe(Effect.provide(ReactorRuntime.layer)))
+        expect(datagram.bytes).toBe(9)
+        expect(datagram.from).toEqual(a.localAddress)
+        // An address a socket reports is a target as it is.
+        expect(b.remoteAddress).toBeUndefined()
+        yield* b.connect(a.localAddress)
+        expect(b.remoteAddress).toEqual(a.localAddress)
+      })).pipe(Effect.provide(ReactorRuntime.layer))
+  )
 
   // Regression (issue 11): a datagram longer than the buffer arrived cut, reported like a short datagram.
-  it.live.each(hosts)("a datagram longer than the buffer is reported truncated over %s; one that fits is not", (host) =>
-    Effect.scoped(Effect.gen(function*() {
-      const a = yield* UdpSocket.bind({ host })
-      const b = yield* UdpSocket.bind({ host })
-      yield* a.send(bytes("0123456789"), b.localAddress)
-      yield* a.send(bytes("0123"), b.localAddress)
-      const buffer = new Uint8Array(4)
-      const long = yield* b.receive(buffer)
-      expect({ bytes: long.bytes, truncated: long.truncated, text: Buffer.from(buffer).toString() }).toEqual({
-        bytes: 4,
-        truncated: true,
-        text: "0123"
-      })
-      expect(long.from).toEqual(a.localAddress)
-      // The rest of the long datagram is gone: the next receive is the next datagram, whole.
-      const exact = yield* b.receive(buffer)
-      expect({ bytes: exact.bytes, truncated: exact.truncated }).toEqual({ bytes: 4, truncated: false })
-    })).pipe(Effect.provide(ReactorRuntime.layer)))
+  it.live.each(hosts)(
+    "a datagram longer than the buffer is reported truncated over %s; one that fits is not",
+    (host) =>
+      Effect.scoped(Effect.gen(function*() {
+        const a = yield* UdpSocket.bind({ host })
+        const b = yield* UdpSocket.bind({ host })
+        yield* a.send(bytes("0123456789"), b.localAddress)
+        yield* a.send(bytes("0123"), b.localAddress)
+        const buffer = new Uint8Array(4)
+        const long = yield* b.receive(buffer)
+        expect({ bytes: long.bytes, truncated: long.truncated, text: Buffer.from(buffer).toString() }).toEqual({
+          bytes: 4,
+          truncated: true,
+          text: "0123"
+        })
+        expect(long.from).toEqual(a.localAddress)
+        // The rest of the long datagram is gone: the next receive is the next datagram, whole.
+        const exact = yield* b.receive(buffer)
+        expect({ bytes: exact.bytes, truncated: exact.truncated }).toEqual({ bytes: 4, truncated: false })
+      })).pipe(Effect.provide(ReactorRuntime.layer))
+  )
 
   it.live("bad input and a closed socket are typed errors", () =>
     Effect.scoped(Effect.gen(function*() {

@@ -57,8 +57,10 @@ describe("UnixListener", () => {
       const path = Path.join(yield* listenerDir, "accept.sock")
       const listener = yield* UnixListener.bind({ path })
       const names = ["first", "second", "third"]
-      const clients = yield* Effect.forEach(names, (name) =>
-        Effect.tap(UnixStream.connect({ path }), (client) => client.writeAll(bytes(name))))
+      const clients = yield* Effect.forEach(
+        names,
+        (name) => Effect.tap(UnixStream.connect({ path }), (client) => client.writeAll(bytes(name)))
+      )
       for (const [i, name] of names.entries()) {
         const connection = yield* listener.accept
         // The server end is named by the listener's path; the client end is unnamed.

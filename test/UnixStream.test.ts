@@ -71,7 +71,10 @@ describe("UnixStream", () => {
       const taken = Path.join(dir, "taken.sock")
       yield* UnixListener.bind({ path: taken })
       const inUse = yield* Effect.flip(UnixListener.bind({ path: taken }))
-      expect([inUse.reason, inUse.message]).toEqual(["AddressInUse", `bind EADDRINUSE: address already in use ${taken}`])
+      expect([inUse.reason, inUse.message]).toEqual([
+        "AddressInUse",
+        `bind EADDRINUSE: address already in use ${taken}`
+      ])
       expect(Fs.existsSync(taken)).toBe(true)
       expect(failureReason(yield* Effect.exit(UnixStream.connect({ path: "" })))).toBe("InvalidAddress")
       expect(failureReason(yield* Effect.exit(UnixStream.connect({ path: "x".repeat(200) })))).toBe("InvalidAddress")

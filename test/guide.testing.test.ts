@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Stream } from "effect"
-import * as FastCheck from "effect/FastCheck"
 import { ReactorRuntime, TcpListener, TcpStream, UnixStream } from "effect-reactor"
+import * as FastCheck from "effect/FastCheck"
 
 // The code under test: each message is sent as a 4-byte big-endian length, then its bytes.
 const encode = (message: Uint8Array): Uint8Array => {

@@ -14,7 +14,11 @@ const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 describe("the public API under hostile values", () => {
   it("4000 random calls: typed failures or successes only, and the process ends cleanly", async () => {
     // The child picks a random seed (or HOSTILE_SEED) and reports it.
-    const result = await runChild(["--import", "tsx", Path.join(root, "test", "fixtures", "hostile-api.ts")], 120_000, root)
+    const result = await runChild(
+      ["--import", "tsx", Path.join(root, "test", "fixtures", "hostile-api.ts")],
+      120_000,
+      root
+    )
     const report = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}") as {
       readonly seed: number
       readonly outcomes: Record<string, number>

@@ -20,7 +20,9 @@ const runtimePackages = (entry: string): Set<string> => {
     for (const match of text.matchAll(/^(?:import|export)\s+(?!type\b)[^"']*?from\s+"([^"]+)"/gm)) {
       const specifier = match[1]!
       if (specifier.startsWith(".")) visit(Path.resolve(Path.dirname(file), specifier.replace(/\.js$/, ".ts")))
-      else packages.add(specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0]!)
+      else {packages.add(
+          specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0]!
+        )}
     }
   }
   visit(entry)

@@ -15,7 +15,7 @@
  * Prints each install's time. Not part of vitest (it takes a minute or two): `.ci/run` runs `npm run test:pack` after
  * `npm test`. Exits non-zero when any scenario fails.
  */
-import { type SpawnSyncReturns, spawnSync } from "node:child_process"
+import { spawnSync, type SpawnSyncReturns } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -69,11 +69,13 @@ const pack = (): { readonly packed: string; readonly withoutPrebuilds: string; r
   const unpacked = Path.join(work, "unpacked")
   Fs.mkdirSync(unpacked)
   const withoutPrebuilds = Path.join(work, filename.replace(/\.tgz$/, "-without-prebuilds.tgz"))
-  for (const [command, args] of [
-    ["tar", ["-xzf", packed, "-C", unpacked]],
-    ["rm", ["-r", Path.join(unpacked, "package", "native", "prebuilds")]],
-    ["tar", ["-czf", withoutPrebuilds, "-C", unpacked, "package"]]
-  ] as const) {
+  for (
+    const [command, args] of [
+      ["tar", ["-xzf", packed, "-C", unpacked]],
+      ["rm", ["-r", Path.join(unpacked, "package", "native", "prebuilds")]],
+      ["tar", ["-czf", withoutPrebuilds, "-C", unpacked, "package"]]
+    ] as const
+  ) {
     const step = run(command, args, work)
     if (step.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${step.output}`)
   }
@@ -98,16 +100,21 @@ const check = (scenario: Scenario): { readonly install: Ran; readonly problems: 
     JSON.stringify({ name: "pack-check", version: "0.0.0", private: true, type: "module" }, null, 2)
   )
   Fs.copyFileSync(Path.join(root, "test", "fixtures", "pack-smoke.mjs"), Path.join(project, "smoke.mjs"))
-  const install = run("npm", [
-    "install",
-    "--prefer-offline",
-    "--no-audit",
-    "--no-fund",
-    ...scenario.flags,
-    scenario.tarball,
-    `effect@${versionOf("effect")}`,
-    `@effect/platform@${versionOf("@effect/platform")}`
-  ], project, scenario.env)
+  const install = run(
+    "npm",
+    [
+      "install",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      ...scenario.flags,
+      scenario.tarball,
+      `effect@${versionOf("effect")}`,
+      `@effect/platform@${versionOf("@effect/platform")}`
+    ],
+    project,
+    scenario.env
+  )
   const problems: Array<string> = []
   if (scenario.binary === undefined) {
     if (install.status === 0) problems.push("the install succeeded")

@@ -20,20 +20,11 @@ import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as ReactorRuntime from "../src/ReactorRuntime.js"
 import * as ReactorSocket from "../src/ReactorSocket.js"
 import * as ReactorSocketServer from "../src/ReactorSocketServer.js"
-import * as ReactorRuntime from "../src/ReactorRuntime.js"
-import {
-  AuthClientLive,
-  AuthLive,
-  HandlersLive,
-  Probe,
-  ProbeLive,
-  Rpcs,
-  RpcsClient,
-  User
-} from "./utils/rpcSchemas.js"
 import { runExample } from "./utils/examples.js"
+import { AuthClientLive, AuthLive, HandlersLive, Probe, ProbeLive, Rpcs, RpcsClient, User } from "./utils/rpcSchemas.js"
 
 interface Setup {
   readonly name: string

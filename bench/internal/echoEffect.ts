@@ -15,7 +15,7 @@ import * as Scope from "effect/Scope"
 import * as ReactorRuntime from "../../src/ReactorRuntime.js"
 import * as TcpListener from "../../src/TcpListener.js"
 import type * as TcpStream from "../../src/TcpStream.js"
-import { type EchoOptions, exitAfterEffect } from "./echoOptions.js"
+import { type EchoOptions, exitAfterEffect, metricsFor } from "./echoOptions.js"
 
 const echo = (stream: TcpStream.TcpStream) => {
   let open = true
@@ -31,14 +31,23 @@ const echo = (stream: TcpStream.TcpStream) => {
 
 const program = (options: EchoOptions) =>
   Effect.gen(function*() {
-    const listener = yield* TcpListener.bind({ host: options.host, port: options.port, backlog: 4096, reuseAddress: true })
+    const listener = yield* TcpListener.bind({
+      host: options.host,
+      port: options.port,
+      backlog: 4096,
+      reuseAddress: true
+    })
     options.onListening(listener.localAddress._tag === "Inet" ? listener.localAddress.port : options.port)
     yield* exitAfterEffect(options)
+    yield* metricsFor(options)
     return yield* Effect.forever(
       Effect.flatMap(Scope.make(), (scope) =>
         Effect.flatMap(Scope.extend(listener.accept, scope), (stream) =>
           Effect.forkDaemon(
-            Effect.ensuring(Effect.ignore(Effect.zipRight(stream.setNoDelay(true), echo(stream))), Scope.close(scope, Exit.void))
+            Effect.ensuring(
+              Effect.ignore(Effect.zipRight(stream.setNoDelay(true), echo(stream))),
+              Scope.close(scope, Exit.void)
+            )
           )))
     )
   })

@@ -22,9 +22,10 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import * as Errno from "../../src/Errno.js"
 import * as Executor from "../../src/Executor.js"
+import { binding } from "../../src/internal/native.js"
 import * as Poll from "../../src/Poll.js"
 import * as Reactor from "../../src/Reactor.js"
 import * as ReactorRuntime from "../../src/ReactorRuntime.js"
@@ -32,8 +33,7 @@ import * as SimpleFuture from "../../src/SimpleFuture.js"
 import * as TcpListener from "../../src/TcpListener.js"
 import * as TcpStream from "../../src/TcpStream.js"
 import type { Waker } from "../../src/Waker.js"
-import { binding } from "../../src/internal/native.js"
-import { type EchoOptions, exitAfterEffect } from "./echoOptions.js"
+import { type EchoOptions, exitAfterEffect, metricsFor } from "./echoOptions.js"
 
 // Reads and writes one connection does in a row before it lets the other tasks run.
 const rounds = 16
@@ -86,7 +86,12 @@ const connection = (stream: TcpStream.TcpStream, close: () => void): SimpleFutur
 
 const program = (options: EchoOptions) =>
   Effect.gen(function*() {
-    const listener = yield* TcpListener.bind({ host: options.host, port: options.port, backlog: 4096, reuseAddress: true })
+    const listener = yield* TcpListener.bind({
+      host: options.host,
+      port: options.port,
+      backlog: 4096,
+      reuseAddress: true
+    })
     const executor = yield* Executor.Executor
     const reactor = yield* Reactor.Reactor
     const fds = new Int32Array(256)
@@ -114,6 +119,7 @@ const program = (options: EchoOptions) =>
     executor.handle.spawn(accept)
     options.onListening(listener.localAddress._tag === "Inet" ? listener.localAddress.port : options.port)
     yield* exitAfterEffect(options)
+    yield* metricsFor(options)
     return yield* Effect.never
   })
 

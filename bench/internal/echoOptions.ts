@@ -4,6 +4,10 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as ReactorMetrics from "../../src/ReactorMetrics.js"
+import type * as ReactorRuntime from "../../src/ReactorRuntime.js"
 
 /** @internal */
 export interface EchoOptions {
@@ -31,3 +35,15 @@ export const exitAfterEffect = (options: EchoOptions): Effect.Effect<void> =>
   options.exitAfter === undefined
     ? Effect.void
     : Effect.asVoid(Effect.forkDaemon(Effect.delay(Effect.sync(() => process.exit(0)), options.exitAfter * 1000)))
+
+/**
+ * For the `<api>+metrics` servers: `ReactorMetrics.layer` pushing the runtime's counters to Effect's metrics every
+ * second, as a program exporting them would run it, for the life of the server's scope. The counters themselves are
+ * always on, in every server; this adds what exporting them costs, for `bench/echo.ts` to compare in the same run.
+ *
+ * @internal
+ */
+export const metricsFor = (
+  options: EchoOptions
+): Effect.Effect<void, never, ReactorRuntime.ReactorRuntime | Scope.Scope> =>
+  options.variant.endsWith("+metrics") ? Effect.asVoid(Layer.build(ReactorMetrics.layer())) : Effect.void

@@ -6,8 +6,8 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as ReactorSocketServer from "../../src/ReactorSocketServer.js"
 import * as ReactorRuntime from "../../src/ReactorRuntime.js"
+import * as ReactorSocketServer from "../../src/ReactorSocketServer.js"
 import { echoHandler } from "./echoHandler.js"
 import { type EchoOptions, exitAfterEffect } from "./echoOptions.js"
 

@@ -13,7 +13,12 @@ import { type EchoOptions, exitAfterEffect } from "./echoOptions.js"
 /** @internal */
 export const serve = (options: EchoOptions): void => {
   const program = Effect.gen(function*() {
-    const server = yield* NodeSocketServer.make({ host: options.host, port: options.port, noDelay: true, backlog: 4096 })
+    const server = yield* NodeSocketServer.make({
+      host: options.host,
+      port: options.port,
+      noDelay: true,
+      backlog: 4096
+    })
     options.onListening(server.address._tag === "TcpAddress" ? server.address.port : options.port)
     yield* exitAfterEffect(options)
     return yield* server.run(echoHandler)

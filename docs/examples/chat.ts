@@ -27,10 +27,12 @@ const session = (hub: PubSub.PubSub<Said>, id: number, socket: Socket.Socket) =>
     const write = yield* socket.writer
     // What the others say from now on, written to this client by a fiber of its own.
     const inbox = yield* PubSub.subscribe(hub)
-    yield* Effect.forkScoped(Stream.fromQueue(inbox).pipe(
-      Stream.filter((said) => said.from !== id),
-      Stream.runForEach((said) => write(`${said.line}\n`))
-    ))
+    yield* Effect.forkScoped(
+      Stream.fromQueue(inbox).pipe(
+        Stream.filter((said) => said.from !== id),
+        Stream.runForEach((said) => write(`${said.line}\n`))
+      )
+    )
     let name: string | undefined
     yield* receivedLines(socket).pipe(
       Stream.takeWhile((line) => line !== "/quit"),

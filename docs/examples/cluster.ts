@@ -61,11 +61,13 @@ const Runner = (port: number, database: string) => {
 
 // Runner 2, in the child process: up until SIGTERM, then shut down gracefully.
 const runSecondRunner = (port: number, database: string) => {
-  const fiber = Effect.runFork(Effect.scoped(Effect.gen(function*() {
-    yield* Layer.build(Runner(port, database))
-    process.send?.("ready")
-    return yield* Effect.never
-  })).pipe(Effect.provide(ReactorRuntime.layer)))
+  const fiber = Effect.runFork(
+    Effect.scoped(Effect.gen(function*() {
+      yield* Layer.build(Runner(port, database))
+      process.send?.("ready")
+      return yield* Effect.never
+    })).pipe(Effect.provide(ReactorRuntime.layer))
+  )
   const shutdown = () => Effect.runFork(Fiber.interrupt(fiber))
   process.once("SIGTERM", shutdown)
   // Runner 1 went away without stopping this one (killed, say): stop too.
@@ -76,8 +78,10 @@ const runSecondRunner = (port: number, database: string) => {
 
 // Two ports the kernel picks, so that the example runs anywhere: two listeners open at once (so the ports differ),
 // closed again before the runners bind them. A TCP listener's address is always "Inet".
-const kernelPort = Effect.map(TcpListener.bind({ host: "127.0.0.1", port: 0 }), ({ localAddress }) =>
-  localAddress._tag === "Inet" ? localAddress.port : 0)
+const kernelPort = Effect.map(
+  TcpListener.bind({ host: "127.0.0.1", port: 0 }),
+  ({ localAddress }) => localAddress._tag === "Inet" ? localAddress.port : 0
+)
 const freePorts = Effect.scoped(Effect.all([kernelPort, kernelPort]))
 
 // Runner 2 as a child process of this one: forked, then awaited until it is up; killed at the end if still alive.
@@ -106,7 +110,18 @@ const stop = (child: ChildProcess) =>
   }).pipe(Effect.timeout("20 seconds"))
 
 const names = [
-  "ada", "alan", "barbara", "edsger", "grace", "john", "ken", "leslie", "margaret", "niklaus", "robin", "tony"
+  "ada",
+  "alan",
+  "barbara",
+  "edsger",
+  "grace",
+  "john",
+  "ken",
+  "leslie",
+  "margaret",
+  "niklaus",
+  "robin",
+  "tony"
 ]
 
 const main = Effect.gen(function*() {

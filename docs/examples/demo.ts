@@ -12,20 +12,20 @@
  * `node:fs`); the public IO types (sockets, `AsyncFd`) build on the same reactor.
  */
 import { Console, Effect, Exit, Layer } from "effect"
-import { readSync, writeSync } from "node:fs"
-import { Worker } from "node:worker_threads"
 import {
   AsyncFd,
   Executor,
   Interest,
   Poll,
-  PollEvent,
   Poller,
+  PollEvent,
   Reactor,
   ReactorRuntime,
   SimpleFuture,
   Waker
 } from "effect-reactor"
+import { readSync, writeSync } from "node:fs"
+import { Worker } from "node:worker_threads"
 
 const events = PollEvent.makeBatch(16)
 

@@ -9,8 +9,8 @@
  * 4. Typed errors: a refused connection is an `IoError` with the reason `ConnectionRefused`, caught by its tag.
  */
 import { Console, Effect, Option } from "effect"
-import * as Fs from "node:fs"
 import { ReactorRuntime, SimpleFuture, TcpListener, TcpStream, UnixStream } from "effect-reactor"
+import * as Fs from "node:fs"
 
 const openFds = () => Fs.readdirSync("/proc/self/fd").length
 

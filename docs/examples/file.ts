@@ -9,10 +9,11 @@
  * 4. The future face in dedicated mode: `Executor.blockOn` blocks in the reactor while the pool works.
  */
 import { Console, Effect, Exit } from "effect"
+import type { IoError } from "effect-reactor"
+import { Executor, File, Interest, Poller, Reactor, ReactorRuntime, SimpleFuture } from "effect-reactor"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Executor, File, Interest, IoError, Poller, Reactor, ReactorRuntime, SimpleFuture } from "effect-reactor"
 
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-reactor-file-"))
 const path = Path.join(dir, "notes.txt")

@@ -11,8 +11,8 @@
  * EAGAIN on both the same way.
  */
 import { Effect, Exit } from "effect"
+import { AsyncFd, Interest, Poll, Poller, PollEvent, SimpleFuture, Waker } from "effect-reactor"
 import * as Fs from "node:fs"
-import { AsyncFd, Interest, Poll, PollEvent, Poller, SimpleFuture, Waker } from "effect-reactor"
 
 // What a waiting future leaves behind: its key -> the waker to call when the key fires (the chapter's event_map).
 const wakers = new Map<number, Waker.Waker>()

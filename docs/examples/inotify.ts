@@ -4,10 +4,10 @@
  * delete — and finally the `ignored` event that ends the watch once it is removed. Ends by itself.
  */
 import { Console, Effect, Stream } from "effect"
+import { Inotify, ReactorRuntime } from "effect-reactor"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Inotify, ReactorRuntime } from "effect-reactor"
 
 const { Mask } = Inotify
 

@@ -9,8 +9,8 @@
  * The pipes are `AsyncFd.pipe()`: raw non-blocking fds owned by the scope, written and read with `node:fs`.
  */
 import { Console, Effect } from "effect"
+import { AsyncFd, Interest, Poller, PollEvent, Reactor, ReactorRuntime } from "effect-reactor"
 import { readSync, writeSync } from "node:fs"
-import { AsyncFd, Interest, PollEvent, Poller, Reactor, ReactorRuntime } from "effect-reactor"
 
 const program = Effect.gen(function*() {
   const reactor = yield* Reactor.Reactor

@@ -4,8 +4,8 @@
  * how each ended. Ends by itself.
  */
 import { Console, Effect } from "effect"
-import { spawn } from "node:child_process"
 import { Pidfd, ReactorRuntime } from "effect-reactor"
+import { spawn } from "node:child_process"
 
 const describe = (status: Pidfd.ExitStatus): string =>
   Pidfd.match(status, {

@@ -10,8 +10,8 @@
  * 4. The same on the poll(2) backend, which has no edge trigger.
  */
 import { Console, Effect } from "effect"
+import { AsyncFd, Interest, Poller, PollEvent, type PollMode } from "effect-reactor"
 import { writeSync } from "node:fs"
-import { AsyncFd, Interest, PollEvent, Poller, type PollMode } from "effect-reactor"
 
 const events = PollEvent.makeBatch(16)
 

@@ -12,8 +12,8 @@
  * Turned by hand here (`turn(-1)` blocks the thread until an event): that is the executor's job in step 5.
  */
 import { Effect } from "effect"
-import * as Fs from "node:fs"
 import { AsyncFd, Interest, Poll, Poller, Reactor, Waker } from "effect-reactor"
+import * as Fs from "node:fs"
 
 // read(2) into `buffer`: the text read, or "EAGAIN".
 const tryRead = (fd: number, buffer: Buffer): string => {
@@ -51,13 +51,12 @@ const main = Effect.gen(function*() {
   console.log(`turn -> ${reactor.turn(-1)} waker(s) woken`)
   const ready = registration.pollReadable(waker)
   if (Poll.isPending(ready)) throw new Error("the pipe should be readable")
-  const describe = (readiness: Reactor.Readiness) =>
-    `tick ${readiness.tick}, readable ${Reactor.isReadable(readiness)}`
+  const describe = (readiness: Reactor.Readiness) => `tick ${readiness.tick}, readable ${Reactor.isReadable(readiness)}`
   console.log(`pollReadable(waker) -> Ready (${describe(ready.value)})`)
 
   // 3. Read until EAGAIN, then clear the readiness that turned out stale.
   const buffer = Buffer.alloc(2)
-  for (let result = tryRead(pipe.readFd, buffer); ; result = tryRead(pipe.readFd, buffer)) {
+  for (let result = tryRead(pipe.readFd, buffer);; result = tryRead(pipe.readFd, buffer)) {
     console.log(`read(2) -> ${result}`)
     if (result === "EAGAIN") break
   }

@@ -7,10 +7,10 @@
  *    so adding one fails with `Unsupported` (EPERM). `File` reads it on libuv's thread pool instead.
  */
 import { Console, Effect } from "effect"
+import { AsyncFd, File, Interest, Poller, PollEvent, ReactorRuntime } from "effect-reactor"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { AsyncFd, File, Interest, PollEvent, Poller, ReactorRuntime } from "effect-reactor"
 
 // read(2) on a non-blocking fd: the text read, or "EAGAIN" when there is nothing yet.
 const tryRead = (fd: number): string => {

@@ -8,8 +8,8 @@
  * 4. After the scope closes, the signal is the process's again: a `process.on` listener hears it.
  */
 import { Console, Effect, Stream } from "effect"
-import { spawn } from "node:child_process"
 import { ReactorRuntime, Signalfd } from "effect-reactor"
+import { spawn } from "node:child_process"
 
 const whose = (pid: number) => (pid === process.pid ? "this process" : "a child process")
 

@@ -6,10 +6,10 @@
  * 2. `UnixStream.pair()`: two connected sockets with no path at all (socketpair(2)), for tests and in-process pipes.
  */
 import { Console, Effect, Stream } from "effect"
+import { ReactorRuntime, SocketAddress, UnixListener, UnixStream } from "effect-reactor"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { ReactorRuntime, SocketAddress, UnixListener, UnixStream } from "effect-reactor"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()

@@ -65,22 +65,26 @@ const overview = [
 ].join("\n")
 
 const main = async () => {
-  const app = await Application.bootstrapWithPlugins({
-    entryPoints: publicModules().map((name) => Path.join(src, `${name}.ts`)),
-    tsconfig: Path.join(root, "tsconfig.build.json"),
-    plugin: ["typedoc-plugin-markdown"],
-    out,
-    readme: "none",
-    excludeInternal: true,
-    excludePrivate: true,
-    logLevel: LogLevel.Warn,
-    // typedoc-plugin-markdown's options: a page per module, no breadcrumbs (the site has a sidebar).
-    outputFileStrategy: "modules",
-    entryFileName: "index",
-    hidePageHeader: true,
-    hideBreadcrumbs: true,
-    useCodeBlocks: true
-  } as Parameters<typeof Application.bootstrapWithPlugins>[0])
+  const app = await Application.bootstrapWithPlugins(
+    {
+      entryPoints: publicModules().map((name) => Path.join(src, `${name}.ts`)),
+      tsconfig: Path.join(root, "tsconfig.build.json"),
+      plugin: ["typedoc-plugin-markdown"],
+      out,
+      readme: "none",
+      excludeInternal: true,
+      excludePrivate: true,
+      logLevel: LogLevel.Warn,
+      // "Defined in: src/X.ts:line" stays plain text: a link would need a public git remote, which a clone (CI's) may
+      // lack; TypeDoc then warns that "source links will be broken", meaning only that there are none.
+      // typedoc-plugin-markdown's options: a page per module, no breadcrumbs (the site has a sidebar).
+      outputFileStrategy: "modules",
+      entryFileName: "index",
+      hidePageHeader: true,
+      hideBreadcrumbs: true,
+      useCodeBlocks: true
+    } as Parameters<typeof Application.bootstrapWithPlugins>[0]
+  )
   // typedoc-plugin-markdown fires TypeDoc's page events with the page's Markdown as `contents`.
   app.renderer.on(PageEvent.END, (page) => {
     if (page.model instanceof Reflection && page.model.kindOf(ReflectionKind.Module)) {

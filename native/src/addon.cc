@@ -1,10 +1,11 @@
 // Module init: per-environment data, the environment cleanup hook, and the exports.
+#include "addon.h"
+
 #include <napi.h>
 
 #include <atomic>
 #include <vector>
 
-#include "addon.h"
 #include "backend.h"
 #include "errors.h"
 #include "notifier.h"

@@ -1,8 +1,7 @@
 #include "errors.h"
 
-#include <uv.h>
-
 #include <sys/stat.h>
+#include <uv.h>
 
 #include <cerrno>
 #include <cmath>
@@ -38,11 +37,11 @@ Napi::Error UnpollableError(Napi::Env env, int fd, const char* syscall) {
   if (!regular && !directory) return ErrnoError(env, EPERM, syscall);
   // epoll_ctl(2): EPERM "The target file fd does not support epoll". A file is always ready, so waiting on it would
   // be a busy loop; the poll(2) backend refuses the same files.
-  std::string message = "EPERM: fd " + std::to_string(fd) + (regular ? " is a regular file" : " is a directory") +
-                        ", which a poller cannot wait on (it is always ready); " +
-                        (regular ? "use File for it, which runs its IO on libuv's thread pool"
-                                 : "use File for the files in it") +
-                        ", " + syscall;
+  std::string message =
+      "EPERM: fd " + std::to_string(fd) + (regular ? " is a regular file" : " is a directory") +
+      ", which a poller cannot wait on (it is always ready); " +
+      (regular ? "use File for it, which runs its IO on libuv's thread pool" : "use File for the files in it") + ", " +
+      syscall;
   return ErrnoErrorWith(env, EPERM, syscall, message);
 }
 

@@ -109,15 +109,14 @@ bool FillStat(const struct stat& st, Block* block) {
   block->bytes.reset(new (std::nothrow) uint8_t[kStatFields * sizeof(double)]);
   if (!block->bytes) return false;
   block->length = kStatFields * sizeof(double);
-  const double fields[kStatFields] = {
-      static_cast<double>(st.st_dev),         static_cast<double>(st.st_ino),
-      static_cast<double>(st.st_mode),        static_cast<double>(st.st_nlink),
-      static_cast<double>(st.st_uid),         static_cast<double>(st.st_gid),
-      static_cast<double>(st.st_rdev),        static_cast<double>(st.st_size),
-      static_cast<double>(st.st_blksize),     static_cast<double>(st.st_blocks),
-      static_cast<double>(st.st_atim.tv_sec), static_cast<double>(st.st_atim.tv_nsec),
-      static_cast<double>(st.st_mtim.tv_sec), static_cast<double>(st.st_mtim.tv_nsec),
-      static_cast<double>(st.st_ctim.tv_sec), static_cast<double>(st.st_ctim.tv_nsec)};
+  const double fields[kStatFields] = {static_cast<double>(st.st_dev),         static_cast<double>(st.st_ino),
+                                      static_cast<double>(st.st_mode),        static_cast<double>(st.st_nlink),
+                                      static_cast<double>(st.st_uid),         static_cast<double>(st.st_gid),
+                                      static_cast<double>(st.st_rdev),        static_cast<double>(st.st_size),
+                                      static_cast<double>(st.st_blksize),     static_cast<double>(st.st_blocks),
+                                      static_cast<double>(st.st_atim.tv_sec), static_cast<double>(st.st_atim.tv_nsec),
+                                      static_cast<double>(st.st_mtim.tv_sec), static_cast<double>(st.st_mtim.tv_nsec),
+                                      static_cast<double>(st.st_ctim.tv_sec), static_cast<double>(st.st_ctim.tv_nsec)};
   std::memcpy(block->bytes.get(), fields, sizeof fields);
   return true;
 }

@@ -32,7 +32,12 @@ napi_value Invoke(napi_env env, napi_callback_info cbinfo) {
 }
 
 napi_property_descriptor MethodDescriptor(const char* name, napi_callback callback) {
-  return napi_property_descriptor{name,    nullptr, callback, nullptr, nullptr, nullptr,
+  return napi_property_descriptor{name,
+                                  nullptr,
+                                  callback,
+                                  nullptr,
+                                  nullptr,
+                                  nullptr,
                                   static_cast<napi_property_attributes>(napi_writable | napi_configurable),
                                   nullptr};
 }
@@ -314,8 +319,8 @@ Napi::Value PollerWrap::Watch(const Napi::CallbackInfo& info) {
     StopWatch();
     throw ErrnoError(env, err, r < 0 ? "uv_poll_start" : "pthread_create");
   }
-  napi_status status = napi_async_init(env, info.This(), Napi::String::New(env, "effect-reactor:Poller"),
-                                       &watch->async);
+  napi_status status =
+      napi_async_init(env, info.This(), Napi::String::New(env, "effect-reactor:Poller"), &watch->async);
   if (status != napi_ok) {
     StopWatch();
     NAPI_THROW_IF_FAILED(env, status, Napi::Value());

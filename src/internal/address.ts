@@ -67,7 +67,8 @@ export const resolveHost = (host: unknown, syscall: string): Effect.Effect<Resol
 }
 
 /** An IP address and port as an error names them: `127.0.0.1:80`, `[::1]:80`. @internal */
-export const formatInet = (host: string, port: number): string => host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
+export const formatInet = (host: string, port: number): string =>
+  host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
 
 /** @internal */
 export const checkPath = (path: unknown, syscall: string): IoError | undefined =>

@@ -70,12 +70,18 @@ export class AsyncFd implements Api.AsyncFd {
     return Effect.suspend(() => {
       let out: A
       return Effect.map(
-        this.source.io(direction, () => {
-          const result = f(fd)
-          if (result === WouldBlock) return -EAGAIN
-          out = result as A
-          return 0
-        }, syscall, -EPIPE, 0),
+        this.source.io(
+          direction,
+          () => {
+            const result = f(fd)
+            if (result === WouldBlock) return -EAGAIN
+            out = result as A
+            return 0
+          },
+          syscall,
+          -EPIPE,
+          0
+        ),
         () => out
       )
     })
@@ -156,7 +162,12 @@ const make = (owned: boolean) =>
     }
   }, (io, opened) =>
     new AsyncFd(
-      resource.unsafeSource(io, opened, { interest: opened.wanted, syscall: "register", ownership: ownership(owned) }),
+      resource.unsafeSource(io, opened, {
+        interest: opened.wanted,
+        syscall: "register",
+        ownership: ownership(owned),
+        kind: "asyncFd"
+      }),
       opened.wanted
     ))
 

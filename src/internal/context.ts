@@ -85,7 +85,8 @@ export const missingRuntime = (what: string, needs: string): string =>
 export const serviceFor = <I, S>(tag: Context.Tag<I, S>, what: string, needs: string): Effect.Effect<S, never, I> =>
   Effect.flatMap(
     Effect.serviceOption(tag),
-    (service) => service._tag === "Some" ? Effect.succeed(service.value) : Effect.dieMessage(missingRuntime(what, needs))
+    (service) =>
+      service._tag === "Some" ? Effect.succeed(service.value) : Effect.dieMessage(missingRuntime(what, needs))
   )
 
 /**

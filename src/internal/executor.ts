@@ -25,17 +25,19 @@ import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Scheduler from "effect/Scheduler"
+import { type EventLoopUtilization, performance as perfHooks } from "node:perf_hooks"
 import type { Poll } from "../Poll.js"
+import type * as SimpleFuture from "../SimpleFuture.js"
 import type * as WakerModule from "../Waker.js"
 import type { Waker } from "../Waker.js"
-import type * as SimpleFuture from "../SimpleFuture.js"
 import * as context from "./context.js"
+import { ExecutorCounters } from "./counters.js"
+import { argumentError } from "./errno.js"
 import { Fifo } from "./fifo.js"
 import { FutureBase } from "./future.js"
 import * as poll from "./poll.js"
-import { TypeId as WakerTypeId } from "./waker.js"
 import { TimerQueue } from "./timerQueue.js"
-import { argumentError } from "./errno.js"
+import { TypeId as WakerTypeId } from "./waker.js"
 
 // Effect's own default: a fiber yields after this many operations in a row.
 const maxOpsBeforeYield = 2048
@@ -60,7 +62,11 @@ export class Task<A, E> implements Waker {
   joiners: Array<Waker> = []
   cancelRequested = false
 
-  constructor(readonly id: number, public future: SimpleFuture.SimpleFuture<A, E> | undefined, readonly executor: Executor) {}
+  constructor(
+    readonly id: number,
+    public future: SimpleFuture.SimpleFuture<A, E> | undefined,
+    readonly executor: Executor
+  ) {}
 
   wake(): void {
     switch (this.state) {
@@ -145,6 +151,8 @@ export class Executor {
   readonly budget: number
   /** @internal */
   readonly context: context.RuntimeContext
+  /** What `tick` and the Node-loop attachment count, read by `reactorMetrics.ts`. @internal */
+  readonly counters = new ExecutorCounters()
   private readonly queue = new Fifo<Task<any, any>>()
   // Plain callbacks (Effect fiber steps from the executor-backed Scheduler) share the run queue's
   // budget, so fibers and tasks take turns.
@@ -156,7 +164,9 @@ export class Executor {
 
   constructor(options: ExecutorOptions = {}) {
     const budget = options.budget ?? 128
-    if (!Number.isInteger(budget) || budget < 1) throw argumentError("range", "The \"budget\" option must be a positive integer")
+    if (!Number.isInteger(budget) || budget < 1) {
+      throw argumentError("range", "The \"budget\" option must be a positive integer")
+    }
     this.budget = budget
     this.io = options.io
     this.timer = new TimerQueue(options.now ?? (() => performance.now()))
@@ -217,6 +227,7 @@ export class Executor {
   /** Runs at most `budget` queued tasks and callbacks, alternating; returns how many ran. */
   tick(): number {
     let ran = 0
+    let callbacks = 0
     const previous = context.enter(this.context)
     try {
       while (ran < this.budget) {
@@ -228,12 +239,16 @@ export class Executor {
         const callback = ran < this.budget ? this.callbacks.shift() : undefined
         if (callback !== undefined) {
           ran++
+          callbacks++
           callback()
         }
         if (task === undefined && callback === undefined) break
       }
     } finally {
       context.leave(previous)
+      const counters = this.counters
+      counters.callbacksRun += callbacks
+      if (ran >= this.budget && this.runnable > 0) counters.budgetExhausted++
     }
     return ran
   }
@@ -241,6 +256,7 @@ export class Executor {
   private run<A, E>(task: Task<A, E>): void {
     if (task.state !== SCHEDULED) return
     task.state = RUNNING
+    this.counters.tasksPolled++
     let result: Poll<Exit.Exit<A, E>>
     try {
       result = task.future!.poll(task)
@@ -383,6 +399,15 @@ export class Executor {
     this.attachment = undefined
     attachment?.stop()
   }
+
+  /**
+   * Milliseconds Node's loop has been idle while this executor was attached to it (libuv's idle time, which
+   * `performance.eventLoopUtilization` reports): in integrated mode, the time the thread waited in epoll_wait, where
+   * the poller's fd is watched with Node's own. @internal
+   */
+  loopIdleMs(): number {
+    return this.counters.loopIdleMs + (this.attachment?.idleMs() ?? 0)
+  }
 }
 
 /**
@@ -397,6 +422,8 @@ class Attachment {
   private timeout: NodeJS.Timeout | undefined = undefined
   private timeoutAt = Infinity
   private stopped = false
+  /** Node's loop utilization when the attachment began: the baseline of `idleMs`. */
+  private readonly elu: EventLoopUtilization = perfHooks.eventLoopUtilization()
 
   constructor(readonly executor: Executor) {
     executor.timer.onEarlier = () => this.armTimer()
@@ -406,12 +433,45 @@ class Attachment {
   }
 
   requestRun(): void {
-    if (this.immediate === undefined && !this.stopped) this.immediate = setImmediate(() => this.run())
+    if (this.immediate === undefined && !this.stopped) this.immediate = setImmediate(() => this.onImmediate())
   }
 
+  /** Milliseconds Node's loop has been idle since the attachment began. */
+  idleMs(): number {
+    return perfHooks.eventLoopUtilization(this.elu).idle
+  }
+
+  // The three ways Node's loop calls in (the poller's watch, the immediate, the timer) time themselves: the runtime's
+  // busy time in integrated mode (`ExecutorCounters.callbackMs`). Two clock reads per call, none per event.
   private onEvents(): void {
-    this.executor.park(0)
-    this.run()
+    const start = performance.now()
+    try {
+      this.executor.park(0)
+      this.run()
+    } finally {
+      this.executor.counters.callbackMs += performance.now() - start
+    }
+  }
+
+  private onImmediate(): void {
+    const start = performance.now()
+    try {
+      this.run()
+    } finally {
+      this.executor.counters.callbackMs += performance.now() - start
+    }
+  }
+
+  private onTimeout(): void {
+    const start = performance.now()
+    try {
+      this.timeout = undefined
+      this.timeoutAt = Infinity
+      this.executor.timer.fire()
+      this.run()
+    } finally {
+      this.executor.counters.callbackMs += performance.now() - start
+    }
   }
 
   private run(): void {
@@ -437,15 +497,11 @@ class Attachment {
     // past 2^31 - 1 ms (24.8 days) to 1 ms, with a warning each time: a far deadline is reached
     // in steps of at most that long instead.
     const delay = Math.min(MAX_NODE_TIMER_MS, Math.max(0, Math.ceil(at - this.executor.timer.now())))
-    this.timeout = setTimeout(() => {
-      this.timeout = undefined
-      this.timeoutAt = Infinity
-      this.executor.timer.fire()
-      this.run()
-    }, delay)
+    this.timeout = setTimeout(() => this.onTimeout(), delay)
   }
 
   stop(): void {
+    if (!this.stopped) this.executor.counters.loopIdleMs += this.idleMs()
     this.stopped = true
     this.executor.timer.onEarlier = undefined
     this.executor.io?.unwatch()

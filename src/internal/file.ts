@@ -296,8 +296,10 @@ export class File implements Api.File {
       let buffer = new Uint8Array(Math.max(info.size, 0))
       const step = (filled: number): Effect.Effect<Uint8Array, IoError> => {
         if (filled < buffer.length) {
-          return Effect.flatMap(this.effect(this.readOp(buffer, filled, filled)), (n) =>
-            n === 0 ? Effect.succeed(buffer.subarray(0, filled)) : step(filled + n))
+          return Effect.flatMap(
+            this.effect(this.readOp(buffer, filled, filled)),
+            (n) => n === 0 ? Effect.succeed(buffer.subarray(0, filled)) : step(filled + n)
+          )
         }
         // Full: a read past the expected end says whether there is more.
         const probe = new Uint8Array(PROBE)

@@ -75,7 +75,7 @@ const start = (io: Reactor.Reactor, path: string, options: Api.OpenOptions | und
   const source = resource.unsafeSource(
     io,
     { fd: handle.eventfd, onClose: () => binding.fileClose(handle) },
-    { interest: interest.READABLE, syscall: "open", ownership: "borrowed" }
+    { interest: interest.READABLE, syscall: "open", ownership: "borrowed", kind: "file" }
   )
   return new File(path, handle, source)
 }

@@ -44,6 +44,7 @@ export abstract class FutureBase<A, E> implements SimpleFuture.SimpleFuture<A, E
 }
 
 FutureBase.prototype.pipe = function(this: unknown) {
+  // eslint-disable-next-line prefer-rest-params -- Pipeable's pipe reads its arguments as Effect's own types do
   return pipeArguments(this, arguments)
 } as Pipeable["pipe"]
 

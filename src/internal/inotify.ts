@@ -203,11 +203,17 @@ export class InotifyImpl implements Api.Inotify {
       let events: ReadonlyArray<Api.Event> = []
       // The records are parsed inside the attempt, so a concurrent read cannot overwrite the buffer before that.
       return Effect.map(
-        this.source.io("readable", () => {
-          const n = binding.read(fd, this.buffer)
-          if (n > 0) events = this.parse(n)
-          return n
-        }, "read", 0, 0),
+        this.source.io(
+          "readable",
+          () => {
+            const n = binding.read(fd, this.buffer)
+            if (n > 0) events = this.parse(n)
+            return n
+          },
+          "read",
+          0,
+          0
+        ),
         () => events
       )
     })
@@ -263,7 +269,7 @@ export class InotifyImpl implements Api.Inotify {
 export const make = (): Effect.Effect<InotifyImpl, IoError, ReactorRuntime | Scope.Scope> =>
   resource.acquireSource(
     "Inotify.make",
-    { interest: interest.READABLE, syscall: "inotify_init1" },
+    { interest: interest.READABLE, syscall: "inotify_init1", kind: "inotify" },
     () => ({ fd: binding.inotifyInit() }),
     (source) => new InotifyImpl(source)
   )

@@ -50,7 +50,9 @@ export const atAddress = (error: IoError, address: string): IoError =>
     errno: error.errno,
     code: error.code,
     address,
-    message: `${error.errno === undefined ? error.message : errnoMessage(error.syscall, error.errno, error.code)} ${address}`,
+    message: `${
+      error.errno === undefined ? error.message : errnoMessage(error.syscall, error.errno, error.code)
+    } ${address}`,
     cause: error.cause
   })
 

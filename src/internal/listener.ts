@@ -31,14 +31,12 @@ import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import * as resource from "./resource.js"
-import { addressOf, type Family, openSocket } from "./socket.js"
+import { addressOf, type Family, listenerKind, openSocket } from "./socket.js"
 import type { Source } from "./source.js"
 import { adopt, type StreamSocket } from "./streamSocket.js"
 import type { TimerEntry } from "./timerQueue.js"
 
 const constants = binding.constants
-
-const listening: resource.Registering = { interest: interest.READABLE, syscall: "listen" }
 
 /** @internal */
 export class Listener<Address extends SocketAddress = SocketAddress> implements TcpListenerApi.StreamListener<Address> {
@@ -59,7 +57,11 @@ export class Listener<Address extends SocketAddress = SocketAddress> implements 
     private readonly path: string | undefined
   ) {
     // The release (or a failed registration) lets go of the queued connections and the path before the fd closes.
-    this.source = resource.unsafeSource(io, { fd, onClose: () => this.release() }, listening)
+    this.source = resource.unsafeSource(io, { fd, onClose: () => this.release() }, {
+      interest: interest.READABLE,
+      syscall: "listen",
+      kind: listenerKind(family)
+    })
   }
 
   get fd(): number {
@@ -115,11 +117,17 @@ export class Listener<Address extends SocketAddress = SocketAddress> implements 
 
   /** Accepts into the backlog; one readiness wait when nothing is pending. */
   private readonly accepted: Effect.Effect<number, IoError> = Effect.suspend(() =>
-    this.source.io("readable", () => {
-      const n = this.acceptBatch(this.batch)
-      for (let i = 0; i < n; i++) this.backlog.push(this.batch[i]!)
-      return n
-    }, "accept4", -EINVAL, 0)
+    this.source.io(
+      "readable",
+      () => {
+        const n = this.acceptBatch(this.batch)
+        for (let i = 0; i < n; i++) this.backlog.push(this.batch[i]!)
+        return n
+      },
+      "accept4",
+      -EINVAL,
+      0
+    )
   )
 
   private readonly backoff = new AcceptBackoff()
@@ -279,15 +287,21 @@ export const bind = (
     const badBacklog = address.checkCount(backlog, "backlog", "listen")
     if (badBacklog !== undefined) return yield* Effect.fail(badBacklog)
     const { address: host, family } = yield* address.resolveHost(options.host ?? "127.0.0.1", "bind")
-    return yield* listenOn<SocketAddressApi.Inet>(family, (fd) => {
-      if (options.reuseAddress ?? true) {
-        ioError.check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1), "setsockopt")
-      }
-      if (options.reusePort === true) {
-        ioError.check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEPORT, 1), "setsockopt")
-      }
-      ioError.check(binding.bind(fd, host, options.port), "bind")
-    }, backlog, undefined, address.formatInet(host, options.port))
+    return yield* listenOn<SocketAddressApi.Inet>(
+      family,
+      (fd) => {
+        if (options.reuseAddress ?? true) {
+          ioError.check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1), "setsockopt")
+        }
+        if (options.reusePort === true) {
+          ioError.check(binding.setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEPORT, 1), "setsockopt")
+        }
+        ioError.check(binding.bind(fd, host, options.port), "bind")
+      },
+      backlog,
+      undefined,
+      address.formatInet(host, options.port)
+    )
   })
 
 /** @internal */

@@ -197,7 +197,7 @@ const acquire = (
   pid: unknown,
   setup: (pid: number, fd: number) => Found
 ): Effect.Effect<PidfdImpl, IoError, ReactorRuntime | Scope.Scope> =>
-  resource.acquireSource("Pidfd.open", { interest: interest.READABLE, syscall: "pidfd_open" }, () => {
+  resource.acquireSource("Pidfd.open", { interest: interest.READABLE, syscall: "pidfd_open", kind: "pidfd" }, () => {
     if (typeof pid !== "number" || !Number.isInteger(pid) || pid < 1 || pid > 0x7fffffff) {
       throw ioError.invalidArgument("pidfd_open", `pid must be a positive integer, got ${show(pid)}`)
     }

@@ -17,6 +17,7 @@ export const TypeId: Poll.TypeId = Symbol.for("effect-reactor/Poll") as Poll.Typ
 const CommonProto = {
   [TypeId]: TypeId,
   pipe() {
+    // eslint-disable-next-line prefer-rest-params -- Pipeable's pipe reads its arguments as Effect's own types do
     return pipeArguments(this, arguments)
   },
   toString<A>(this: Poll.Poll<A>) {
@@ -67,8 +68,7 @@ export const ready = <A>(value: A): Poll.Poll<A> => {
 }
 
 /** @internal */
-export const isPoll = (u: unknown): u is Poll.Poll<unknown> =>
-  typeof u === "object" && u !== null && TypeId in u
+export const isPoll = (u: unknown): u is Poll.Poll<unknown> => typeof u === "object" && u !== null && TypeId in u
 
 /** @internal */
 export const isReady = <A>(self: Poll.Poll<A>): self is Poll.Ready<A> => self._tag === "Ready"

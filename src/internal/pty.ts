@@ -15,8 +15,8 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Os from "node:os"
 import type * as Scope from "effect/Scope"
+import * as Os from "node:os"
 import type { IoError } from "../IoError.js"
 import type * as Api from "../Pty.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
@@ -68,7 +68,8 @@ const checkEcho = (on: unknown, syscall: string): boolean => {
 
 const checkSize = (size: unknown, syscall: string): Api.WindowSize => {
   const { rows, columns } = (typeof size === "object" && size !== null ? size : {}) as Record<string, unknown>
-  const dimension = (value: unknown) => typeof value === "number" && Number.isInteger(value) && value >= 0 &&
+  const dimension = (value: unknown) =>
+    typeof value === "number" && Number.isInteger(value) && value >= 0 &&
     value <= 0xffff
   if (dimension(rows) && dimension(columns)) return { rows: rows as number, columns: columns as number }
   throw ioError.invalidArgument(syscall, "size must be { rows, columns }, integers from 0 to 65535")
@@ -139,7 +140,7 @@ export class Pty implements Api.Pty {
 const applyMode = (fd: number, mode: Api.Mode, cooked: NativeTermios): void =>
   setAttributes(fd, mode === "raw" ? binding.cfmakeraw(getAttributes(fd)) : cooked)
 
-const sides: resource.Registering = { interest: resource.readWrite, syscall: "register" }
+const sides: resource.Registering = { interest: resource.readWrite, syscall: "register", kind: "pty" }
 
 /** @internal */
 export const open = (options?: Api.Options): Effect.Effect<Api.Pty, IoError, ReactorRuntime | Scope.Scope> =>

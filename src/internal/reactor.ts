@@ -48,20 +48,21 @@ import type * as Scope from "effect/Scope"
 import * as Os from "node:os"
 import type { Interest } from "../Interest.js"
 import type { Poll } from "../Poll.js"
-import type { Flags } from "../PollEvent.js"
 import type * as Poller from "../Poller.js"
 import type { PollerError } from "../PollerError.js"
+import type { Flags } from "../PollEvent.js"
 import type * as Api from "../Reactor.js"
 import type { Waker } from "../Waker.js"
 import type { IoDriver } from "./context.js"
+import { OTHER, ReactorCounters } from "./counters.js"
 import { argumentError, ERR_POLLER_CLOSED } from "./errno.js"
 import * as interest from "./interest.js"
 import * as poll from "./poll.js"
-import * as pollEvent from "./pollEvent.js"
 import * as poller from "./poller.js"
 import * as errors from "./pollerError.js"
-import { Slab } from "./slab.js"
+import * as pollEvent from "./pollEvent.js"
 import { show } from "./show.js"
+import { Slab } from "./slab.js"
 
 /** @internal */
 export const TypeId: Api.TypeId = Symbol.for("effect-reactor/Reactor") as Api.TypeId
@@ -247,7 +248,9 @@ export class Registration implements Api.Registration {
     readonly reactor: Reactor,
     readonly fd: number,
     readonly key: number,
-    readonly interest: Interest
+    readonly interest: Interest,
+    /** The fd's kind, for the per-kind counters (`counters.ts`). */
+    readonly kind: number = OTHER
   ) {
     this.armed = interest
   }
@@ -388,6 +391,7 @@ export class Registration implements Api.Registration {
       if (!isGone(error)) this.reactor.fail(error)
     }
     this.reactor.slab.remove(this.key)
+    this.reactor.counters.closed[this.kind]!++
     this.cached |= CLOSED | extra
     this.ticks = nextTick(this.ticks)
     return wakeAll(this, R) + wakeAll(this, W) + wakeAll(this, P)
@@ -401,6 +405,10 @@ export class Reactor implements IoDriver, Api.Reactor {
   readonly slab: Slab<Registration>
   /** Registered oneshot and re-armed (poll(2)), or edge-triggered once (epoll). */
   readonly oneshot: boolean
+  /** What `turn` and the registrations count, read by `reactorMetrics.ts`. */
+  readonly counters = new ReactorCounters()
+  /** When the reactor was made (`performance.now()`): the start of its runtime's elapsed time. */
+  readonly createdAt = performance.now()
   private readonly mode: number
   private isClosed = false
   private watching = false
@@ -445,17 +453,22 @@ export class Reactor implements IoDriver, Api.Reactor {
     this.loops--
   }
 
-  register(fd: number, wanted: Interest): Registration {
+  /** `kind`: the fd's kind for the per-kind counters, `other` when not given (`counters.ts`). */
+  register(fd: number, wanted: Interest, kind: number = OTHER): Registration {
     if (this.isClosed) throw closedError("register")
     if (!interest.isInterest(wanted)) {
       throw argumentError("range", `The "interest" argument must be a valid Interest, got ${show(wanted)}`)
     }
     let registration: Registration | undefined
-    const key = this.slab.insert((key) => (registration = new Registration(this, fd, key, wanted)))
+    const key = this.slab.insert((key) => (registration = new Registration(this, fd, key, wanted, kind)))
     if (key < 0) {
       // The same errno epoll_ctl gives when max_user_watches is reached: no room for another registration.
-      throw nativeError(`ENOSPC: the reactor holds ${this.slab.capacity} registrations`, "ENOSPC", "register",
-        Os.constants.errno.ENOSPC)
+      throw nativeError(
+        `ENOSPC: the reactor holds ${this.slab.capacity} registrations`,
+        "ENOSPC",
+        "register",
+        Os.constants.errno.ENOSPC
+      )
     }
     try {
       this.handle.add(fd, key, wanted, this.mode)
@@ -463,13 +476,27 @@ export class Reactor implements IoDriver, Api.Reactor {
       this.slab.remove(key)
       throw error
     }
+    this.counters.opened[kind]!++
     return registration!
   }
 
   turn(timeoutMs: number): number {
     if (this.isClosed) throw closedError("turn")
     const events = this.events
-    const count = Math.min(this.handle.wait(events, timeoutMs), events.length >>> 1)
+    const counters = this.counters
+    let waited: number
+    if (timeoutMs === 0) {
+      waited = this.handle.wait(events, 0)
+    } else {
+      // Only a wait that may block is timed: under load the executor turns with 0, and pays for no clock reads.
+      const start = performance.now()
+      waited = this.handle.wait(events, timeoutMs)
+      counters.blockedMs += performance.now() - start
+    }
+    const count = Math.min(waited, events.length >>> 1)
+    counters.turns++
+    counters.events += count
+    counters.eventsPerTurn.record(count)
     let woken = 0
     this.dispatching = true
     try {
@@ -484,6 +511,7 @@ export class Reactor implements IoDriver, Api.Reactor {
     } finally {
       this.dispatching = false
     }
+    counters.wakes += woken
     this.runDeferred()
     this.rethrowFailure()
     return woken

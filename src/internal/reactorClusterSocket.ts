@@ -104,15 +104,18 @@ export const layerSocketServer: Layer.Layer<
   SocketServer.SocketServerError,
   ShardingConfig.ShardingConfig | ReactorRuntime
 > = Layer.unwrapEffect(
-  Effect.map(ShardingConfig.ShardingConfig, (config) =>
-    Option.match(Option.orElse(config.runnerListenAddress, () => config.runnerAddress), {
-      onNone: () =>
-        Layer.die(
-          "ReactorClusterSocket.layerSocketServer: the ShardingConfig has no runnerListenAddress nor runnerAddress " +
-            "(a client-only configuration has nothing to listen on)"
-        ),
-      onSome: (address) => reactorSocketServer.layer({ host: address.host, port: address.port, noDelay: true })
-    }))
+  Effect.map(
+    ShardingConfig.ShardingConfig,
+    (config) =>
+      Option.match(Option.orElse(config.runnerListenAddress, () => config.runnerAddress), {
+        onNone: () =>
+          Layer.die(
+            "ReactorClusterSocket.layerSocketServer: the ShardingConfig has no runnerListenAddress nor runnerAddress " +
+              "(a client-only configuration has nothing to listen on)"
+          ),
+        onSome: (address) => reactorSocketServer.layer({ host: address.host, port: address.port, noDelay: true })
+      })
+  )
 )
 
 /**

@@ -28,26 +28,26 @@
  * @internal
  */
 import * as Socket from "@effect/platform/Socket"
+import * as Channel from "effect/Channel"
+import type * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
-import * as Channel from "effect/Channel"
-import type * as Chunk from "effect/Chunk"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Os from "node:os"
-import type * as Api from "../ReactorSocket.js"
+import { IoError } from "../IoError.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
+import type * as Api from "../ReactorSocket.js"
 import * as TcpStream from "../TcpStream.js"
 import * as UnixStream from "../UnixStream.js"
 import * as Waker from "../Waker.js"
+import * as ioError from "./ioError.js"
 import * as reactorRuntime from "./reactorRuntime.js"
 import { show } from "./show.js"
-import * as ioError from "./ioError.js"
-import { IoError } from "../IoError.js"
-import * as Option from "effect/Option"
 
 /**
  * What the adapter needs of a connected stream socket (`TcpStream` and `UnixStream` both are one).
@@ -197,7 +197,10 @@ export class WriteLock {
     return Effect.suspend(() => {
       this.queued += bytes.length
       return Effect.ensuring(
-        Effect.mapError(this.conn.writeAll(bytes), (cause) => new Socket.SocketGenericError({ reason: "Write", cause })),
+        Effect.mapError(
+          this.conn.writeAll(bytes),
+          (cause) => new Socket.SocketGenericError({ reason: "Write", cause })
+        ),
         Effect.sync(() => this.settled(bytes.length))
       )
     })
@@ -311,7 +314,12 @@ export interface Settings {
   readonly openTimeout: Duration.Duration | undefined
 }
 
-const sizeOption = (options: Options, name: "readBufferSize" | "writableHighWaterMark", min: number, fallback: number) => {
+const sizeOption = (
+  options: Options,
+  name: "readBufferSize" | "writableHighWaterMark",
+  min: number,
+  fallback: number
+) => {
   const size = options[name] ?? fallback
   return typeof size === "number" && Number.isInteger(size) && size >= min && size <= 0x40000000
     ? size
@@ -321,7 +329,11 @@ const sizeOption = (options: Options, name: "readBufferSize" | "writableHighWate
 /** The options of a socket, or the `InvalidArgument` naming the first bad one. @internal */
 export const settingsOf = (options: unknown): Settings | IoError => {
   if (options === undefined) {
-    return { bufferSize: DEFAULT_READ_BUFFER_SIZE, highWaterMark: DEFAULT_WRITABLE_HIGH_WATER_MARK, openTimeout: undefined }
+    return {
+      bufferSize: DEFAULT_READ_BUFFER_SIZE,
+      highWaterMark: DEFAULT_WRITABLE_HIGH_WATER_MARK,
+      openTimeout: undefined
+    }
   }
   if (typeof options !== "object" || options === null) {
     return ioError.invalidArgument("options", `options must be an object, got ${show(options)}`)
@@ -334,7 +346,10 @@ export const settingsOf = (options: unknown): Settings | IoError => {
   if (checked.openTimeout === undefined) return { bufferSize, highWaterMark, openTimeout: undefined }
   const openTimeout = Option.getOrUndefined(Duration.decodeUnknown(checked.openTimeout))
   if (openTimeout === undefined || !Duration.isFinite(openTimeout) || Duration.toMillis(openTimeout) <= 0) {
-    return ioError.invalidArgument("openTimeout", `openTimeout must be a positive duration, got ${show(checked.openTimeout)}`)
+    return ioError.invalidArgument(
+      "openTimeout",
+      `openTimeout must be a positive duration, got ${show(checked.openTimeout)}`
+    )
   }
   return { bufferSize, highWaterMark, openTimeout }
 }

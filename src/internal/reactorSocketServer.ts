@@ -18,7 +18,7 @@
  *
  * @internal
  */
-import * as Socket from "@effect/platform/Socket"
+import type * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
 import type * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -34,8 +34,8 @@ import type { ReactorRuntime } from "../ReactorRuntime.js"
 import * as TcpListener from "../TcpListener.js"
 import type { TcpStream } from "../TcpStream.js"
 import * as UnixListener from "../UnixListener.js"
-import * as reactorSocket from "./reactorSocket.js"
 import * as ioError from "./ioError.js"
+import * as reactorSocket from "./reactorSocket.js"
 import { show } from "./show.js"
 
 /**
@@ -236,7 +236,9 @@ export const make = (
     const settings = typeof options === "object" && options !== null
       ? reactorSocket.settingsOf(options)
       : ioError.invalidArgument("options", `options must be an object, got ${show(options)}`)
-    if (settings instanceof IoError) return Effect.fail(new SocketServer.SocketServerError({ reason: "Open", cause: settings }))
+    if (settings instanceof IoError) {
+      return Effect.fail(new SocketServer.SocketServerError({ reason: "Open", cause: settings }))
+    }
     return Effect.flatMap(
       Effect.mapError(bind(options), (cause) => new SocketServer.SocketServerError({ reason: "Open", cause })),
       (listener) =>

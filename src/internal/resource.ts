@@ -26,9 +26,11 @@ import type { Interest } from "../Interest.js"
 import { IoError } from "../IoError.js"
 import type * as Reactor from "../Reactor.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
+import { type Kind, KIND_INDEX } from "./counters.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
+import type * as reactor from "./reactor.js"
 import * as reactorRuntime from "./reactorRuntime.js"
 import { Source } from "./source.js"
 
@@ -57,10 +59,14 @@ export interface Opened {
  */
 export type Ownership = "owned" | "borrowed" | "handedOver"
 
-/** How an opened fd is registered: its interest, the syscall its failure names, and who closes it. @internal */
+/**
+ * How an opened fd is registered: its interest, the syscall its failure names, who closes it, and its kind (the
+ * runtime's per-kind counters, `ReactorMetrics`). @internal
+ */
 export interface Registering {
   readonly interest: Interest
   readonly syscall: string
+  readonly kind: Kind
   /** `"owned"` when absent. */
   readonly ownership?: Ownership | undefined
 }
@@ -105,7 +111,8 @@ export const unsafeSource = (io: Reactor.Reactor, opened: Opened, registering: R
   if (ownership === "handedOver") ownFd(opened.fd, registering.syscall)
   let registration: Reactor.Registration
   try {
-    registration = io.register(opened.fd, registering.interest)
+    // Every reactor is reactor.ts's (see `Source`), whose `register` also takes the kind to count.
+    registration = (io as reactor.Reactor).register(opened.fd, registering.interest, KIND_INDEX[registering.kind])
   } catch (error) {
     giveUp(opened, ownership)
     throw ioError.fromThrown(error, registering.syscall)

@@ -37,8 +37,8 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import { isMainThread } from "node:worker_threads"
 import { IoError } from "../IoError.js"
-import type * as Api from "../Signalfd.js"
 import type { ReactorRuntime } from "../ReactorRuntime.js"
+import type * as Api from "../Signalfd.js"
 import { EAGAIN, EPIPE } from "./errno.js"
 import * as interest from "./interest.js"
 import * as ioError from "./ioError.js"
@@ -350,14 +350,22 @@ export class Signalfd implements Api.Signalfd {
       const fd = this.source.fd
       let infos: Array<Api.SignalInfo> = []
       return Effect.map(
-        this.source.io("readable", () => {
-          const n = binding.read(fd, buffer)
-          if (n > 0) {
-            infos = []
-            for (let offset = 0; offset + SIGINFO_SIZE <= n; offset += SIGINFO_SIZE) infos.push(decode(buffer, offset))
-          }
-          return n === 0 ? -EAGAIN : n
-        }, "read", -EPIPE, 0),
+        this.source.io(
+          "readable",
+          () => {
+            const n = binding.read(fd, buffer)
+            if (n > 0) {
+              infos = []
+              for (let offset = 0; offset + SIGINFO_SIZE <= n; offset += SIGINFO_SIZE) {
+                infos.push(decode(buffer, offset))
+              }
+            }
+            return n === 0 ? -EAGAIN : n
+          },
+          "read",
+          -EPIPE,
+          0
+        ),
         () => infos
       )
     })
@@ -395,7 +403,7 @@ export const make = (
     list.sort((a, b) => a - b)
     return resource.acquireSource(
       "Signalfd.make",
-      { interest: interest.READABLE, syscall: "signalfd" },
+      { interest: interest.READABLE, syscall: "signalfd", kind: "signalfd" },
       () => {
         const release = hold(list)
         try {

@@ -12,6 +12,13 @@ import * as socketAddress from "./socketAddress.js"
 /** The `family` argument of `binding.socket`: 1 (Unix), 4 or 6. @internal */
 export type Family = 1 | 4 | 6
 
+/** The counter kind of a connected stream socket of `family` (`ReactorMetrics`). @internal */
+export const streamKind = (family: Family): "tcp" | "unix" => family === 1 ? "unix" : "tcp"
+
+/** The counter kind of a listener of `family`. @internal */
+export const listenerKind = (family: Family): "tcpListener" | "unixListener" =>
+  family === 1 ? "unixListener" : "tcpListener"
+
 /** `binding.socket`, as an `IoError` when it throws (EMFILE, EAFNOSUPPORT). @internal */
 export const openSocket = (family: Family, type: "stream" | "dgram"): number => {
   try {

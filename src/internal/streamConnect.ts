@@ -23,7 +23,7 @@ import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import * as resource from "./resource.js"
 import { show } from "./show.js"
-import { type Family, openSocket } from "./socket.js"
+import { type Family, openSocket, streamKind } from "./socket.js"
 import { StreamSocket } from "./streamSocket.js"
 
 const constants = binding.constants
@@ -42,7 +42,7 @@ const connectWith = (
   Effect.flatMap(
     resource.acquireSource(
       family === 1 ? "UnixStream.connect" : "TcpStream.connect",
-      { interest: resource.readWrite, syscall: "connect" },
+      { interest: resource.readWrite, syscall: "connect", kind: streamKind(family) },
       () => ({ fd: openSocket(family, "stream") }),
       (source) => new StreamSocket(source, family)
     ),
@@ -54,12 +54,18 @@ const connectWith = (
         if (started !== -EINPROGRESS) return Effect.fail(ioError.fromErrno(started, "connect"))
         // connect(2): "It is possible to select(2) or poll(2) for completion by selecting the socket for writing",
         // then read SO_ERROR. Connected when there is no error and the peer has a name.
-        return socket.source.io("writable", () => {
-          const error = binding.socketError(fd)
-          if (error !== 0) return error > 0 ? -error : error
-          const peer = binding.remoteAddress(fd)
-          return typeof peer !== "number" ? 0 : peer === -ENOTCONN ? -EAGAIN : peer
-        }, "connect", -ENOTCONN, 0)
+        return socket.source.io(
+          "writable",
+          () => {
+            const error = binding.socketError(fd)
+            if (error !== 0) return error > 0 ? -error : error
+            const peer = binding.remoteAddress(fd)
+            return typeof peer !== "number" ? 0 : peer === -ENOTCONN ? -EAGAIN : peer
+          },
+          "connect",
+          -ENOTCONN,
+          0
+        )
       })
       const bounded = timeout === undefined ? established : Effect.timeoutFail(established, {
         duration: timeout,
@@ -111,8 +117,13 @@ export const connectUnix = (
     return yield* connectWith(1, (fd) => binding.connect(fd, options.path), timeout, options.path)
   })
 
-/** A handed-over fd: the caller's until it is registered, the socket's from then on. */
-const handedOver: resource.Registering = { interest: resource.readWrite, syscall: "fromFd", ownership: "handedOver" }
+/** A handed-over fd of `family`: the caller's until it is registered, the socket's from then on. */
+const handedOver = (family: Family): resource.Registering => ({
+  interest: resource.readWrite,
+  syscall: "fromFd",
+  ownership: "handedOver",
+  kind: streamKind(family)
+})
 
 /**
  * Checks a connected stream socket fd and its options, and sets them (`noDelay`): its family. Throws an `IoError`;
@@ -138,7 +149,7 @@ const checkConnected = (fd: number, options: TcpStreamApi.FromFdOptions | undefi
 /** @internal */
 export const unsafeFromFd = (io: Reactor.Reactor, fd: number, options?: TcpStreamApi.FromFdOptions): StreamSocket => {
   const family = checkConnected(fd, options)
-  return new StreamSocket(resource.unsafeSource(io, { fd }, handedOver), family)
+  return new StreamSocket(resource.unsafeSource(io, { fd }, handedOver(family)), family)
 }
 
 /** @internal */
@@ -147,14 +158,16 @@ export const fromFd = (
   options?: TcpStreamApi.FromFdOptions,
   what = "TcpStream.fromFd"
 ): Effect.Effect<StreamSocket, IoError, ReactorRuntime | Scope.Scope> =>
-  resource.acquireSource(
+  // The family, which decides the counted kind, is known once the fd is checked: registered in `make`, not by
+  // `acquireSource` (whose registration is fixed before `open` runs).
+  resource.acquire(
     what,
-    handedOver,
-    () => ({ fd, family: checkConnected(fd, options) }),
-    (source, { family }) => new StreamSocket(source, family)
+    "fromFd",
+    () => checkConnected(fd, options),
+    (io, family) => new StreamSocket(resource.unsafeSource(io, { fd }, handedOver(family)), family)
   )
 
-const socketpair: resource.Registering = { interest: resource.readWrite, syscall: "socketpair" }
+const socketpair: resource.Registering = { interest: resource.readWrite, syscall: "socketpair", kind: "unix" }
 
 /**
  * A connected pair of Unix stream sockets (socketpair(2)), both owned by the current scope: an in-process pipe in both

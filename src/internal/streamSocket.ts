@@ -29,7 +29,7 @@ import { binding } from "./native.js"
 import * as readSlab from "./readSlab.js"
 import * as resource from "./resource.js"
 import { show } from "./show.js"
-import { addressOf, type Family } from "./socket.js"
+import { addressOf, type Family, streamKind } from "./socket.js"
 import { type Source, SourceFuture } from "./source.js"
 
 const constants = binding.constants
@@ -40,8 +40,9 @@ const empty: Uint8Array = new Uint8Array(0)
 const MAX_READ_CHUNK = 0x40000000
 
 const shutdownHow = (how: unknown): number | undefined =>
-  how === "read" ? constants.SHUT_RD : how === "write" ? constants.SHUT_WR : how === "both" ? constants.SHUT_RDWR :
-  undefined
+  how === "read" ? constants.SHUT_RD : how === "write" ? constants.SHUT_WR : how === "both" ?
+    constants.SHUT_RDWR :
+    undefined
 
 /** @internal */
 export class StreamSocket implements TcpStreamApi.TcpStream {
@@ -99,8 +100,14 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
       // A large read gets a buffer of its own; a short answer is copied out, so it does not keep the whole buffer.
       const effect = Effect.suspend(() => {
         const buffer = new Uint8Array(maxBytes)
-        return this.source.ioWith("readable", () => binding.recv(fd, buffer, 0, maxBytes), "recv", 0, maxBytes, (n) =>
-          n === 0 ? empty : n < maxBytes >>> 1 ? buffer.slice(0, n) : buffer.subarray(0, n))
+        return this.source.ioWith(
+          "readable",
+          () => binding.recv(fd, buffer, 0, maxBytes),
+          "recv",
+          0,
+          maxBytes,
+          (n) => n === 0 ? empty : n < maxBytes >>> 1 ? buffer.slice(0, n) : buffer.subarray(0, n)
+        )
       })
       this.chunkRead = { maxBytes, effect }
       return effect
@@ -108,10 +115,17 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     const slab = readSlab.shared(maxBytes)
     // The recv and the `take` of its chunk run in one step (ioWith): the region is never free for another stream's
     // read while its bytes are unclaimed.
-    const effect = this.source.ioWith("readable", () => {
-      const region = slab.region() // first: a new slab starts at offset 0
-      return binding.recv(fd, region, slab.offset, maxBytes)
-    }, "recv", 0, maxBytes, (n) => n > 0 ? slab.take(n) : empty)
+    const effect = this.source.ioWith(
+      "readable",
+      () => {
+        const region = slab.region() // first: a new slab starts at offset 0
+        return binding.recv(fd, region, slab.offset, maxBytes)
+      },
+      "recv",
+      0,
+      maxBytes,
+      (n) => n > 0 ? slab.take(n) : empty
+    )
     this.chunkRead = { maxBytes, effect }
     return effect
   }
@@ -299,4 +313,7 @@ const chunksUntilEnd = (
 
 /** A registered stream socket over an accepted `fd`, owned: closed on release. Throws an `IoError`. @internal */
 export const adopt = (io: Reactor.Reactor, fd: number, family: Family, syscall: string): StreamSocket =>
-  new StreamSocket(resource.unsafeSource(io, { fd }, { interest: resource.readWrite, syscall }), family)
+  new StreamSocket(
+    resource.unsafeSource(io, { fd }, { interest: resource.readWrite, syscall, kind: streamKind(family) }),
+    family
+  )

@@ -11,6 +11,7 @@
  * @internal
  */
 import type { Waker } from "../Waker.js"
+import { TimerCounters } from "./counters.js"
 
 const ARMED = 0
 const FIRED = 1
@@ -40,6 +41,8 @@ export class TimerQueue {
   private seq = 0
   /** @internal */
   cancelled = 0
+  /** Timers fired and how late, read by `reactorMetrics.ts`. */
+  readonly counters = new TimerCounters()
   /** Called when an insert becomes the nearest deadline (the integrated loop re-arms its libuv timer). */
   onEarlier: (() => void) | undefined = undefined
 
@@ -84,6 +87,9 @@ export class TimerQueue {
       this.pop()
       top.state = FIRED
       fired++
+      this.counters.fired++
+      // Microseconds past the deadline: how long the loop took to notice it (never negative, `top` is due).
+      this.counters.lateness.record((now - top.deadline) * 1000)
       top.waker.wake()
     }
   }

@@ -138,11 +138,17 @@ export class Timerfd implements Api.Timerfd {
       let count = 0
       const fd = this.source.fd
       return Effect.map(
-        this.source.io("readable", () => {
-          const n = binding.read(fd, this.counter)
-          if (n === 8) count = Number(this.view.getBigUint64(0, true))
-          return n
-        }, "read", -EPIPE, 0),
+        this.source.io(
+          "readable",
+          () => {
+            const n = binding.read(fd, this.counter)
+            if (n === 8) count = Number(this.view.getBigUint64(0, true))
+            return n
+          },
+          "read",
+          -EPIPE,
+          0
+        ),
         () => count
       )
     })
@@ -171,7 +177,7 @@ export const make = (options?: Api.Options): Effect.Effect<Timerfd, IoError, Rea
     }
     return resource.acquireSource(
       "Timerfd.make",
-      { interest: interest.READABLE, syscall: "timerfd_create" },
+      { interest: interest.READABLE, syscall: "timerfd_create", kind: "timerfd" },
       () => ({ fd: binding.timerfdCreate(clock) }),
       (source) => new Timerfd(source, clock)
     )

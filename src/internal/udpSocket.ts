@@ -14,9 +14,9 @@ import { EINVAL } from "./errno.js"
 import * as ioError from "./ioError.js"
 import { binding, type NativeAddress } from "./native.js"
 import * as resource from "./resource.js"
+import { show } from "./show.js"
 import { type Family, openSocket } from "./socket.js"
 import * as socketAddress from "./socketAddress.js"
-import { show } from "./show.js"
 import type { Source } from "./source.js"
 
 const constants = binding.constants
@@ -70,8 +70,11 @@ export class UdpSocket implements Api.UdpSocket {
     const badPort = address.checkPort(target.port, "sendto")
     if (badPort !== undefined) return Effect.fail(badPort)
     const port = target.port as number
-    return Effect.flatMap(address.resolveHost(target.host, "sendto"), (resolved) =>
-      this.source.io("writable", () => binding.sendTo(fd, bytes, resolved.address, port), "sendto", -EINVAL, 0))
+    return Effect.flatMap(
+      address.resolveHost(target.host, "sendto"),
+      (resolved) =>
+        this.source.io("writable", () => binding.sendTo(fd, bytes, resolved.address, port), "sendto", -EINVAL, 0)
+    )
   }
 
   receive(buffer: Uint8Array): Effect.Effect<Api.Datagram, IoError> {
@@ -82,13 +85,19 @@ export class UdpSocket implements Api.UdpSocket {
     let from: Inet = this.inetOf(-1) // the unspecified address, until recvfrom names the sender
     let truncated = false
     return Effect.map(
-      this.source.io("readable", () => {
-        const result = binding.recvFrom(fd, buffer)
-        if (typeof result === "number") return result
-        if (typeof result.from !== "number") from = this.inetOf(result.from)
-        truncated = result.truncated
-        return result.bytes
-      }, "recvfrom", -EINVAL, 0),
+      this.source.io(
+        "readable",
+        () => {
+          const result = binding.recvFrom(fd, buffer)
+          if (typeof result === "number") return result
+          if (typeof result.from !== "number") from = this.inetOf(result.from)
+          truncated = result.truncated
+          return result.bytes
+        },
+        "recvfrom",
+        -EINVAL,
+        0
+      ),
       (bytes) => ({ bytes, from, truncated })
     )
   }
@@ -130,7 +139,8 @@ export const bind = (
     const badPort = address.checkPort(port, "bind")
     if (badPort !== undefined) return yield* Effect.fail(badPort)
     const { address: host, family } = yield* address.resolveHost(options.host ?? "127.0.0.1", "bind")
-    return yield* resource.acquireSource("UdpSocket.bind", { interest: resource.readWrite, syscall: "bind" }, () => {
+    const registering: resource.Registering = { interest: resource.readWrite, syscall: "bind", kind: "udp" }
+    return yield* resource.acquireSource("UdpSocket.bind", registering, () => {
       const fd = openSocket(family, "dgram")
       try {
         if (options.reuseAddress === true) {

@@ -27,7 +27,10 @@ export interface Child {
 
 /** Starts `node <args>` (in `cwd` when given); SIGKILLs it after `timeoutMs`. */
 export const startChild = (args: ReadonlyArray<string>, timeoutMs: number, cwd?: string): Child => {
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], ...(cwd === undefined ? {} : { cwd }) })
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(cwd === undefined ? {} : { cwd })
+  })
   const started = performance.now()
   let stdout = ""
   let stderr = ""
@@ -47,7 +50,10 @@ export const startChild = (args: ReadonlyArray<string>, timeoutMs: number, cwd?:
   })
   const output = (text: string, waitMs: number) =>
     new Promise<void>((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error(`no "${text}" within ${waitMs} ms; stderr: ${stderr}`)), waitMs)
+      const deadline = setTimeout(
+        () => reject(new Error(`no "${text}" within ${waitMs} ms; stderr: ${stderr}`)),
+        waitMs
+      )
       const check = () => {
         if (!stdout.includes(text)) return
         clearTimeout(deadline)

@@ -80,8 +80,12 @@ const masks: ReadonlyArray<readonly [RegExp, string]> = [
   [/\/tmp\/[\w.-]+/g, "/tmp/_"]
 ]
 
-/** And what varies in one example's: the counts of a periodic timer. */
+/** And what varies in one example's: the counts of a periodic timer, a live table's rows. */
 const examplesMasks: Record<string, ReadonlyArray<readonly [RegExp, string]>> = {
+  "metrics.ts": [
+    [/^ +\d+s .*$/, "  _s (a row of counts per second)"],
+    [/runtime \w+#\d+/g, "runtime _"]
+  ],
   "timerfd.ts": [
     [/counts: [\d, ]+/g, "counts: _"],
     [/count \d+ after/g, "count _ after"],

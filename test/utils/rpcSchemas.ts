@@ -5,7 +5,9 @@
  * (a stream's emitted count, an interruption that reached a handler).
  */
 import { Headers } from "@effect/platform"
-import { Rpc, RpcClient, RpcGroup, RpcMiddleware } from "@effect/rpc"
+import type { RpcClient } from "@effect/rpc"
+import { Rpc, RpcGroup, RpcMiddleware } from "@effect/rpc"
+import type { RpcClientError } from "@effect/rpc/RpcClientError"
 import { Context, Deferred, Effect, Layer, Option, Ref, Schema, Stream } from "effect"
 
 export class User extends Schema.Class<User>("User")({
@@ -92,10 +94,12 @@ export const AuthLive: Layer.Layer<Auth> = Layer.succeed(
   )
 )
 
-export const AuthClientLive = RpcMiddleware.layerClient(Auth, ({ request }) =>
-  Effect.succeed({ ...request, headers: Headers.set(request.headers, "authorization", "token-1") }))
+export const AuthClientLive = RpcMiddleware.layerClient(
+  Auth,
+  ({ request }) => Effect.succeed({ ...request, headers: Headers.set(request.headers, "authorization", "token-1") })
+)
 
 export class RpcsClient extends Context.Tag("test/RpcsClient")<
   RpcsClient,
-  RpcClient.RpcClient<RpcGroup.Rpcs<typeof Rpcs>, import("@effect/rpc/RpcClientError").RpcClientError>
+  RpcClient.RpcClient<RpcGroup.Rpcs<typeof Rpcs>, RpcClientError>
 >() {}

@@ -1,5 +1,5 @@
-import DefaultTheme from "vitepress/theme"
 import type { Theme } from "vitepress"
+import DefaultTheme from "vitepress/theme"
 import BenchChart from "./BenchChart.vue"
 
 export default {

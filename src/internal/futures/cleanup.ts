@@ -39,8 +39,11 @@ class OnDrop<A, E> extends CheckedFuture<A, E> {
 export const onDrop: {
   (cleanup: () => void): <A, E>(self: SimpleFuture.SimpleFuture<A, E>) => SimpleFuture.SimpleFuture<A, E>
   <A, E>(self: SimpleFuture.SimpleFuture<A, E>, cleanup: () => void): SimpleFuture.SimpleFuture<A, E>
-} = dual(2, <A, E>(self: SimpleFuture.SimpleFuture<A, E>, cleanup: () => void): SimpleFuture.SimpleFuture<A, E> =>
-  new OnDrop(self, cleanup))
+} = dual(
+  2,
+  <A, E>(self: SimpleFuture.SimpleFuture<A, E>, cleanup: () => void): SimpleFuture.SimpleFuture<A, E> =>
+    new OnDrop(self, cleanup)
+)
 
 /** Runs a finalizer after `exit`; a throwing finalizer turns the exit into a defect (as in Effect). */
 const finalize = <A, E>(exit: Exit.Exit<A, E>, finalizer: () => void): Exit.Exit<A, E> => {
@@ -74,8 +77,11 @@ class Ensuring<A, E> extends CheckedFuture<A, E> {
 export const ensuring: {
   (finalizer: () => void): <A, E>(self: SimpleFuture.SimpleFuture<A, E>) => SimpleFuture.SimpleFuture<A, E>
   <A, E>(self: SimpleFuture.SimpleFuture<A, E>, finalizer: () => void): SimpleFuture.SimpleFuture<A, E>
-} = dual(2, <A, E>(self: SimpleFuture.SimpleFuture<A, E>, finalizer: () => void): SimpleFuture.SimpleFuture<A, E> =>
-  new Ensuring(self, finalizer))
+} = dual(
+  2,
+  <A, E>(self: SimpleFuture.SimpleFuture<A, E>, finalizer: () => void): SimpleFuture.SimpleFuture<A, E> =>
+    new Ensuring(self, finalizer)
+)
 
 /**
  * acquiring --acquire succeeds--> using (resource held) --use finishes--> release(resource, exit), done

@@ -37,8 +37,10 @@ class Map<A, E, B> extends CheckedFuture<B, E> {
 export const map: {
   <A, B>(f: (a: A) => B): <E>(self: SimpleFuture.SimpleFuture<A, E>) => SimpleFuture.SimpleFuture<B, E>
   <A, E, B>(self: SimpleFuture.SimpleFuture<A, E>, f: (a: A) => B): SimpleFuture.SimpleFuture<B, E>
-} = dual(2, <A, E, B>(self: SimpleFuture.SimpleFuture<A, E>, f: (a: A) => B): SimpleFuture.SimpleFuture<B, E> =>
-  new Map(self, f))
+} = dual(
+  2,
+  <A, E, B>(self: SimpleFuture.SimpleFuture<A, E>, f: (a: A) => B): SimpleFuture.SimpleFuture<B, E> => new Map(self, f)
+)
 
 class MapError<A, E, E2> extends CheckedFuture<A, E2> {
   constructor(readonly self: SimpleFuture.SimpleFuture<A, E>, readonly f: (e: E) => E2) {
@@ -59,8 +61,11 @@ class MapError<A, E, E2> extends CheckedFuture<A, E2> {
 export const mapError: {
   <E, E2>(f: (e: E) => E2): <A>(self: SimpleFuture.SimpleFuture<A, E>) => SimpleFuture.SimpleFuture<A, E2>
   <A, E, E2>(self: SimpleFuture.SimpleFuture<A, E>, f: (e: E) => E2): SimpleFuture.SimpleFuture<A, E2>
-} = dual(2, <A, E, E2>(self: SimpleFuture.SimpleFuture<A, E>, f: (e: E) => E2): SimpleFuture.SimpleFuture<A, E2> =>
-  new MapError(self, f))
+} = dual(
+  2,
+  <A, E, E2>(self: SimpleFuture.SimpleFuture<A, E>, f: (e: E) => E2): SimpleFuture.SimpleFuture<A, E2> =>
+    new MapError(self, f)
+)
 
 class ExitOf<A, E> extends CheckedFuture<Exit.Exit<A, E>, never> {
   constructor(readonly self: SimpleFuture.SimpleFuture<A, E>) {

@@ -19,14 +19,14 @@ import type { Poll } from "../../Poll.js"
 import type * as SimpleFuture from "../../SimpleFuture.js"
 import type { Waker } from "../../Waker.js"
 import * as context from "../context.js"
+import { argumentError } from "../errno.js"
 import { CheckedFuture } from "../future.js"
 import * as poll from "../poll.js"
-import type { TimerEntry } from "../timerQueue.js"
-import { fail } from "./constructors.js"
-import { race } from "./concurrent.js"
-import { flatMap } from "./sequential.js"
-import { argumentError } from "../errno.js"
 import { show } from "../show.js"
+import type { TimerEntry } from "../timerQueue.js"
+import { race } from "./concurrent.js"
+import { fail } from "./constructors.js"
+import { flatMap } from "./sequential.js"
 
 /** Milliseconds of a duration; NaN is a `RangeError` (never a silent zero), negatives are zero. @internal */
 export const toMillis = (duration: Duration.DurationInput, name: string): number => {
@@ -95,7 +95,9 @@ export const timeout: {
   // `self` is polled first, so when both are ready in the same poll the value wins over the timeout.
   return race(
     self,
-    flatMap(new Sleep(millis), () =>
-      fail(new Cause.TimeoutException(`Operation timed out after '${Duration.format(Duration.millis(millis))}'`)))
+    flatMap(
+      new Sleep(millis),
+      () => fail(new Cause.TimeoutException(`Operation timed out after '${Duration.format(Duration.millis(millis))}'`))
+    )
   )
 })
