@@ -312,10 +312,20 @@ describe("Signalfd", () => {
     // Another thread: when the call returns, the change is in force (its /proc status shows it at once).
     const [other] = Array.from(masks()).find(([tid, mask]) => tid !== String(self) && (mask & bit(SIGRTMAX)) === 0n)!
     const rt5 = bit(SIGRTMIN + 5)
-    expect(binding.threadSigmask(Number(other), "block", [SIGRTMIN + 5], SIGRTMAX, 5000)).not.toContain(SIGRTMIN + 5)
-    expect(masks().get(other)! & rt5).toBe(rt5)
-    expect(binding.threadSigmask(Number(other), "unblock", [SIGRTMIN + 5], SIGRTMAX, 5000)).toContain(SIGRTMIN + 5)
-    expect(masks().get(other)! & rt5).toBe(0n)
+    // The carrier's handler changes the mask the kernel restores when it returns. Should it run nested in another
+    // handler on that thread (a process-directed signal an earlier test sent, a SIGCHLD), the outer handler's return
+    // restores the mask it saved: the change is undone. Rare, outside our control, and seen once in many runs; so the
+    // pair gets three tries, and must work in one (an implementation that never applies a change fails all three).
+    const pair = (): boolean => {
+      const before = binding.threadSigmask(Number(other), "block", [SIGRTMIN + 5], SIGRTMAX, 5000)
+      const blocked = (masks().get(other)! & rt5) === rt5
+      const during = binding.threadSigmask(Number(other), "unblock", [SIGRTMIN + 5], SIGRTMAX, 5000)
+      const unblocked = (masks().get(other)! & rt5) === 0n
+      // Each call answers the mask it replaced: open before the block, blocked before the unblock.
+      return Array.isArray(before) && !before.includes(SIGRTMIN + 5) && blocked && Array.isArray(during) &&
+        during.includes(SIGRTMIN + 5) && unblocked
+    }
+    expect(pair() || pair() || pair()).toBe(true)
     // A thread of another process (pid 1's): ESRCH.
     expect(binding.threadSigmask(1, "block", [], SIGRTMAX, 10)).toBe(-Os.constants.errno.ESRCH)
     // A thread of ours that blocks every signal, the carrier included (Node's inspector signal thread): it never
