@@ -427,13 +427,13 @@ class Attachment {
 
   constructor(readonly executor: Executor) {
     executor.timer.onEarlier = () => this.armTimer()
-    executor.io?.watch(() => this.onEvents())
+    executor.io?.watch(() => this.enter("events"))
     if (executor.runnable > 0) this.requestRun()
     this.armTimer()
   }
 
   requestRun(): void {
-    if (this.immediate === undefined && !this.stopped) this.immediate = setImmediate(() => this.onImmediate())
+    if (this.immediate === undefined && !this.stopped) this.immediate = setImmediate(() => this.enter("immediate"))
   }
 
   /** Milliseconds Node's loop has been idle since the attachment began. */
@@ -441,33 +441,19 @@ class Attachment {
     return perfHooks.eventLoopUtilization(this.elu).idle
   }
 
-  // The three ways Node's loop calls in (the poller's watch, the immediate, the timer) time themselves: the runtime's
-  // busy time in integrated mode (`ExecutorCounters.callbackMs`). Two clock reads per call, none per event.
-  private onEvents(): void {
+  // The three ways Node's loop calls in (the poller's watch, the immediate, the timer) are one entry, which times
+  // itself: the runtime's busy time in integrated mode (`ExecutorCounters.callbackMs`). Two clock reads per call, none
+  // per event.
+  private enter(from: "events" | "immediate" | "timer"): void {
     const start = performance.now()
     try {
-      this.executor.park(0)
-      this.run()
-    } finally {
-      this.executor.counters.callbackMs += performance.now() - start
-    }
-  }
-
-  private onImmediate(): void {
-    const start = performance.now()
-    try {
-      this.run()
-    } finally {
-      this.executor.counters.callbackMs += performance.now() - start
-    }
-  }
-
-  private onTimeout(): void {
-    const start = performance.now()
-    try {
-      this.timeout = undefined
-      this.timeoutAt = Infinity
-      this.executor.timer.fire()
+      if (from === "events") {
+        this.executor.park(0)
+      } else if (from === "timer") {
+        this.timeout = undefined
+        this.timeoutAt = Infinity
+        this.executor.timer.fire()
+      }
       this.run()
     } finally {
       this.executor.counters.callbackMs += performance.now() - start
@@ -497,7 +483,7 @@ class Attachment {
     // past 2^31 - 1 ms (24.8 days) to 1 ms, with a warning each time: a far deadline is reached
     // in steps of at most that long instead.
     const delay = Math.min(MAX_NODE_TIMER_MS, Math.max(0, Math.ceil(at - this.executor.timer.now())))
-    this.timeout = setTimeout(() => this.onTimeout(), delay)
+    this.timeout = setTimeout(() => this.enter("timer"), delay)
   }
 
   stop(): void {
