@@ -30,10 +30,11 @@ import type { Waker } from "./Waker.js"
  *
  * - `read(buffer)`: bytes read into `buffer`; 0 is end of stream (or an empty `buffer`).
  * - `readChunk(maxBytes)`: the next bytes (at most `maxBytes`, default 64 KiB) as a new chunk; empty at end of stream.
- *   No buffer to manage and no copy: chunks are views into a slab that the thread's streams read into one after
- *   another (`maxBytes * 4` bytes each, not zero-filled), as Node's pooled Buffers are. A chunk kept alive keeps its
- *   slab alive: `slice` the ones you keep for long. The Effect is built once per stream and `maxBytes`, so a read loop
- *   allocates only its chunks.
+ *   No buffer to manage: a chunk of up to 4 KiB is a view into a slab that the thread's streams read into one after
+ *   another (`maxBytes * 4` bytes each, not zero-filled), as Node's pooled Buffers are, and a small chunk kept alive
+ *   keeps its slab alive (`slice` the ones you keep for long); a larger one is copied out into a buffer of its exact
+ *   size, as Node gives each read, so keeping it keeps nothing else. The Effect is built once per stream and
+ *   `maxBytes`, so a read loop allocates only its chunks.
  * - `write(bytes)`: bytes written, possibly fewer than `bytes.length`; `writeAll` writes them all.
  * - `shutdown(how)`: half-close; `"write"` sends FIN, and the peer reads end of stream.
  * - `pollRead` / `pollWrite` (the future face): a count `>= 0`, `-Errno.EAGAIN` when pending (the waker is parked on
@@ -41,8 +42,8 @@ import type { Waker } from "./Waker.js"
  *   (`-Errno.EBADF` once closed, `-Errno.EPIPE` writing to a peer that is gone). `readFuture` / `writeAllFuture` are
  *   ready-made futures on top, failing with the `IoError` of that errno (`Closed` once closed).
  * - `stream(chunkSize)`: the bytes as a `Stream` of chunks of at most `chunkSize` bytes, one per read, ending at end of
- *   stream. Up to 64 KiB they are `readChunk`'s views into the slab (no copy: `slice` the ones you keep for long);
- *   a larger `chunkSize` reads into a buffer of the stream's own and copies each chunk out. `sink`: `writeAll` each
+ *   stream. Up to 64 KiB they are `readChunk`'s chunks (views into the slab up to 4 KiB: `slice` the ones you keep
+ *   for long); a larger `chunkSize` reads into a buffer of the stream's own and copies each chunk out. `sink`: `writeAll` each
  *   chunk, so a slow peer back-pressures the producer. A `Stream` pipeline costs Effect's channel machinery per chunk
  *   (bench:echo `effect-stream` against `effect-gen`); on a hot per-connection path, the `Effect.gen` loop below is
  *   the cheaper way to say the same.

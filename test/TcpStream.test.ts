@@ -159,6 +159,30 @@ describe("TcpStream", () => {
       expect([big.length, big.buffer.byteLength, big[9]]).toEqual([10, 10, 7])
     })).pipe(Effect.provide(ReactorRuntime.layer)))
 
+  it.live("readChunk: an answer of up to 4 KiB is a view of the shared slab; a larger one is a buffer of its own", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      // On loopback a write is in the peer's receive queue when writeAll returns: one read takes all of it.
+      const readExactChunk = (stream: TcpStream.TcpStream, n: number) =>
+        Effect.tap(stream.readChunk(), (chunk) => expect(chunk.length).toBe(n))
+      const small = new Uint8Array(readSlab.MAX_VIEW).fill(1)
+      const large = new Uint8Array(readSlab.MAX_VIEW + 1).map((_, i) => i % 199)
+      yield* server.writeAll(small)
+      const view = yield* readExactChunk(client, small.length)
+      // A view: its buffer is the slab, shared with every stream's small reads.
+      expect(view.buffer.byteLength).toBe(4 * 64 * 1024)
+      yield* server.writeAll(large)
+      const own = yield* readExactChunk(client, large.length)
+      // A buffer of exactly its bytes: keeping it keeps nothing else alive.
+      expect([own.byteOffset, own.buffer.byteLength]).toEqual([0, large.length])
+      expect(Buffer.from(own).equals(large)).toBe(true)
+      // The region it was read into is read into again; the view and the copy keep their bytes.
+      yield* server.writeAll(new Uint8Array(8).fill(9))
+      expect(yield* readExactChunk(client, 8)).toEqual(new Uint8Array(8).fill(9))
+      expect(view.every((byte) => byte === 1)).toBe(true)
+      expect(Buffer.from(own).equals(large)).toBe(true)
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
+
   it.live.prop(
     "readChunk: two streams read into one slab in turn; every chunk kept stays intact, in order",
     [
