@@ -585,7 +585,9 @@ const main = async (): Promise<void> => {
     const rss = (api: Api, conns: number, size: number) => figure(api, conns, size)?.rss ?? Number.NaN
     const against = cells.map(({ conns, size }) =>
       `${conns}×${sizeLabel(size)} ${times(ratio("workers", "cluster", conns, size))} req/s, ` +
-      `${times(cpu("cluster", conns, size) / cpu("workers", conns, size))} cheaper per request, peak RSS ` +
+      `server CPU per request ${
+        times(cpu("workers", conns, size) / cpu("cluster", conns, size))
+      } node:cluster's, peak RSS ` +
       `${mib(rss("workers", conns, size))} vs ${mib(rss("cluster", conns, size))}`
     )
     goalLines.push(`- ${labels.workers} against ${labels.cluster}: ${against.join("; ")}`)
