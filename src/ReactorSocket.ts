@@ -10,9 +10,10 @@
  *
  * Writes are serialized per connection and go straight to the socket (one `send` when the socket buffer has room);
  * `run` reads into consecutive regions of a slab the thread's connections share (`readBufferSize` each) and hands the
- * handler each read of up to 4 KiB as a view, without a copy (a chunk kept keeps its slab, four reads long, alive: copy
- * one to keep it alone), and a larger read as a buffer of its own. A handler that returns an Effect has it run in its own fiber, as with Node's adapter, so a slow handler
- * never stops the reads; at EOF, `run` waits for the handler effects already started before it ends.
+ * handler each read of up to 4 KiB as a view, without a copy (a chunk kept keeps its slab, four reads long, alive:
+ * copy one to keep it alone), and a larger read as a buffer of its own. A handler that returns an Effect has it run in
+ * its own fiber, as with Node's adapter, so a slow handler never stops the reads; at EOF, `run` waits for the handler
+ * effects already started before it ends.
  *
  * @since 0.1.0
  */

@@ -42,11 +42,11 @@ import type { Waker } from "./Waker.js"
  *   (`-Errno.EBADF` once closed, `-Errno.EPIPE` writing to a peer that is gone). `readFuture` / `writeAllFuture` are
  *   ready-made futures on top, failing with the `IoError` of that errno (`Closed` once closed).
  * - `stream(chunkSize)`: the bytes as a `Stream` of chunks of at most `chunkSize` bytes, one per read, ending at end of
- *   stream. Up to 64 KiB they are `readChunk`'s chunks (views into the slab up to 4 KiB: `slice` the ones you keep
- *   for long); a larger `chunkSize` reads into a buffer of the stream's own and copies each chunk out. `sink`: `writeAll` each
- *   chunk, so a slow peer back-pressures the producer. A `Stream` pipeline costs Effect's channel machinery per chunk
- *   (bench:echo `effect-stream` against `effect-gen`); on a hot per-connection path, the `Effect.gen` loop below is
- *   the cheaper way to say the same.
+ *   stream. Up to 64 KiB they are `readChunk`'s chunks (views into the slab up to 4 KiB: `slice` the ones you keep for
+ *   long); a larger `chunkSize` reads into a buffer of the stream's own and copies each chunk out. `sink`: `writeAll`
+ *   each chunk, so a slow peer back-pressures the producer. A `Stream` pipeline costs Effect's channel machinery per
+ *   chunk (bench:echo `effect-stream` against `effect-gen`, and bench:wake's echo rows, which take the syscalls out);
+ *   on a hot per-connection path, the `Effect.gen` loop below is the cheaper way to say the same.
  * - `localAddress` / `remoteAddress`: read on first use; a socket already reset reads as the unspecified address.
  * - `close`: release now (deregister, then close); idempotent; waiting operations fail with `Closed`.
  *

@@ -224,7 +224,7 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     const invalid = address.checkCount(chunkSize, "chunkSize", "read", 1)
     if (invalid !== undefined) return Stream.fail(invalid)
     if (chunkSize <= readSlab.MAX_SLAB_READ) {
-      // `readChunk`'s views into the thread's slab: no buffer per stream, no copy per chunk.
+      // `readChunk`'s chunks (views into the thread's slab up to 4 KiB): no buffer per stream.
       return chunkStream(this.readChunk(chunkSize))
     }
     return Stream.suspend(() => {
