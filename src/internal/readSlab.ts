@@ -48,11 +48,7 @@ export class ReadSlab {
   /** The chunk of the `n` bytes just read at `offset`: a view, or a copy when `n` is more than `MAX_VIEW`. */
   take(n: number): Uint8Array {
     const start = this.position
-    if (n > MAX_VIEW) {
-      const copy = Buffer.allocUnsafeSlow(n)
-      copy.set(this.slab.subarray(start, start + n))
-      return new Uint8Array(copy.buffer, copy.byteOffset, n)
-    }
+    if (n > MAX_VIEW) return this.slab.slice(start, start + n)
     this.position = start + n
     return this.slab.subarray(start, start + n)
   }
