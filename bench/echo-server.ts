@@ -13,6 +13,7 @@
  * - `effect-gen`, `effect-stream`: the echo as our docs teach it (`listener.connections`, a forked fiber per
  *   connection), with an `Effect.gen` read/write loop or `Stream.run(connection.stream(), connection.sink)`;
  * - `effect-gen-integrated`: `effect-gen` wired as the README wires a program (`ReactorRuntime.layer`, Node's loop).
+ * - `effect-floor`: the bound under the Effect forms, one fiber suspension a request and nothing else (not user code).
  * - `workers`: `ServerWorkers` (src/ServerWorkers.ts), the platform handler in 2 Workers sharing the port (SO_REUSEPORT);
  * - `cluster`: node:cluster, 2 worker processes running the `net` echo (baseline of `workers`).
  * - `effect+metrics`, `future+metrics`: `effect` and `future` with `ReactorMetrics.layer` exporting the runtime's
@@ -24,7 +25,8 @@
  * (SIGTERM ends it without writing the profile).
  *
  *   npm run echo-server -- --port 9000 --api <net|platform-node|future|future-integrated|effect|platform|
- *                          effect-gen|effect-stream|effect-gen-integrated|workers|cluster|effect+metrics|future+metrics>
+ *                          effect-gen|effect-stream|effect-gen-integrated|effect-floor|workers|cluster|effect+metrics|
+ *                          future+metrics>
  *                          [--host 127.0.0.1] [--exit-after <seconds>]
  */
 import { parseArgs } from "node:util"
@@ -41,6 +43,7 @@ const apis = {
   "effect-gen": () => import("./internal/echoIdiomatic.js"),
   "effect-stream": () => import("./internal/echoIdiomatic.js"),
   "effect-gen-integrated": () => import("./internal/echoIdiomatic.js"),
+  "effect-floor": () => import("./internal/echoFloor.js"),
   workers: () => import("./internal/echoWorkers.js"),
   cluster: () => import("./internal/echoCluster.js"),
   "effect+metrics": () => import("./internal/echoEffect.js"),

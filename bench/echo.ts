@@ -1,7 +1,8 @@
 /**
  * Echo benchmark: node:net, @effect/platform-node and our three APIs (the Effect one both hand-tuned and as users
  * write it: `effect-gen`, `effect-stream`, `effect-gen-integrated`) serving the same echo workload in one run, so
- * the ratios between them hold for one machine at one time. A C epoll
+ * the ratios between them hold for one machine at one time. `effect-floor` (bench/internal/echoFloor.ts) is the
+ * bound under the Effect forms: one fiber suspension a request and nothing else. A C epoll
  * server (`bench/echo.c`) runs alongside as the ceiling: what this machine and this load
  * generator allow a server with nothing between a readiness event and its syscalls.
  *
@@ -47,6 +48,7 @@ const allApis = [
   "effect-gen",
   "effect-stream",
   "effect-gen-integrated",
+  "effect-floor",
   "platform",
   "workers",
   "cluster",
@@ -65,6 +67,7 @@ const labels: Record<Api, string> = {
   "effect-gen": "effect (Effect.gen loop)",
   "effect-stream": "effect (Stream.run)",
   "effect-gen-integrated": "effect (Effect.gen, integrated)",
+  "effect-floor": "effect floor (one Effect.async a request)",
   platform: "platform (our SocketServer)",
   workers: `ServerWorkers (${WORKERS} threads)`,
   cluster: `node:cluster (${WORKERS} processes)`,
@@ -563,9 +566,11 @@ const main = async (): Promise<void> => {
     )
   }
   if (apis.includes("net") && connCounts.includes(1000)) {
-    // One process's memory against one's: the multi-core servers are compared with each other below.
+    // One process's memory against one's: the multi-core servers are compared with each other below. The floor is a
+    // bound, not a server to deploy.
     const ours = apis.filter((api) =>
-      api !== "c" && api !== "net" && api !== "platform-node" && !(multiCoreApis as ReadonlyArray<string>).includes(api)
+      api !== "c" && api !== "net" && api !== "platform-node" && api !== "effect-floor" &&
+      !(multiCoreApis as ReadonlyArray<string>).includes(api)
     )
     if (ours.length > 0) {
       check(
@@ -591,6 +596,18 @@ const main = async (): Promise<void> => {
       `${mib(rss("workers", conns, size))} vs ${mib(rss("cluster", conns, size))}`
     )
     goalLines.push(`- ${labels.workers} against ${labels.cluster}: ${against.join("; ")}`)
+  }
+  // The bound under every fiber-per-connection form (bench/internal/echoFloor.ts): what one fiber suspension a
+  // request leaves of node:net's req/s, and how much of it each form keeps.
+  if (apis.includes("effect-floor") && apis.includes("net")) {
+    const forms = (["effect", "effect-gen", "effect-stream"] as const).filter((api) => apis.includes(api))
+    const kept = (conns: number, size: number) =>
+      forms.map((api) => `${labels[api]} ${times(ratio(api, "effect-floor", conns, size))}`).join(", ")
+    const bound = goalCells.map(({ conns, size }) =>
+      `${conns}×${sizeLabel(size)} ${times(ratio("effect-floor", "net", conns, size))}` +
+      (forms.length === 0 ? "" : ` (of it: ${kept(conns, size)})`)
+    )
+    goalLines.push(`- the bound, ${labels["effect-floor"]} against node:net: ${bound.join("; ")}`)
   }
   if (apis.includes("c") && apis.includes("net")) {
     const ceiling = goalCells.map(({ conns, size }) =>

@@ -29,8 +29,17 @@ const echo = (stream: TcpStream.TcpStream) => {
   return Effect.whileLoop({ while: () => open, body: () => step, step: () => {} })
 }
 
-const program = (options: EchoOptions) =>
-  Effect.gen(function*() {
+/**
+ * The dedicated Effect servers' accept loop: each connection in a daemon fiber of its own, running `handle` after
+ * `setNoDelay(true)`, its scope closed when that fiber ends (whatever `handle` did). Shared with ./echoFloor.ts.
+ *
+ * @internal
+ */
+export const serveEach = (
+  options: EchoOptions,
+  handle: (stream: TcpStream.TcpStream) => Effect.Effect<void, unknown>
+): void => {
+  const program = Effect.gen(function*() {
     const listener = yield* TcpListener.bind({
       host: options.host,
       port: options.port,
@@ -41,22 +50,25 @@ const program = (options: EchoOptions) =>
     yield* exitAfterEffect(options)
     yield* metricsFor(options)
     return yield* Effect.forever(
-      Effect.flatMap(Scope.make(), (scope) =>
-        Effect.flatMap(Scope.extend(listener.accept, scope), (stream) =>
-          Effect.forkDaemon(
-            Effect.ensuring(
-              Effect.ignore(Effect.zipRight(stream.setNoDelay(true), echo(stream))),
-              Scope.close(scope, Exit.void)
-            )
-          )))
+      Effect.flatMap(
+        Scope.make(),
+        (scope) =>
+          Effect.flatMap(Scope.extend(listener.accept, scope), (stream) =>
+            Effect.forkDaemon(
+              Effect.ensuring(
+                Effect.ignore(Effect.zipRight(stream.setNoDelay(true), handle(stream))),
+                Scope.close(scope, Exit.void)
+              )
+            ))
+      )
     )
   })
-
-/** @internal */
-export const serve = (options: EchoOptions): void => {
-  const exit = ReactorRuntime.runBlockingExit(Effect.scoped(program(options)))
+  const exit = ReactorRuntime.runBlockingExit(Effect.scoped(program))
   if (Exit.isFailure(exit)) {
     console.error(exit.cause)
     process.exit(1)
   }
 }
+
+/** @internal */
+export const serve = (options: EchoOptions): void => serveEach(options, echo)
