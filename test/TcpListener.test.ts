@@ -255,6 +255,8 @@ const storm = async (mode: "connections" | "platform" | "future") => {
     await until(() => /\{"cpuMs"/.test(stdout), 5000, "CPU report")
     const cpu = JSON.parse(/\{"cpuMs".*\}/.exec(stdout)![0]) as { cpuMs: number; wallMs: number }
     const greetedWhileShort = greeted
+    // The first episode has lasted over a second of retries by now (5, 10, 20, ... ms): one report so far.
+    const warningsWhileShort = stderr.split("\n").filter((line) => line.includes("EMFILE")).length
     const ended = new Set<Net.Socket>()
     await until(
       () => {
@@ -270,7 +272,7 @@ const storm = async (mode: "connections" | "platform" | "future") => {
       "greeting for every client"
     )
     const warnings = stderr.split("\n").filter((line) => line.includes("EMFILE"))
-    return { cpu, greetedWhileShort, greeted, warnings }
+    return { cpu, greetedWhileShort, greeted, warnings, warningsWhileShort }
   } finally {
     for (const client of clients) client.destroy()
     server.kill("SIGKILL")
@@ -281,7 +283,7 @@ describe("TcpListener under descriptor exhaustion (ulimit -n 256, 600 clients)",
   it.each(["connections", "platform", "future"] as const)(
     "%s: backs off without spinning, says so once, and serves the queued connections once descriptors are free",
     async (mode) => {
-      const { cpu, greeted, greetedWhileShort, warnings } = await storm(mode)
+      const { cpu, greeted, greetedWhileShort, warnings, warningsWhileShort } = await storm(mode)
       // The figures, for the record (not asserted beyond the bounds below: the machine is shared).
       const percent = (100 * cpu.cpuMs / cpu.wallMs).toFixed(1)
       const after = greeted - greetedWhileShort
@@ -295,9 +297,11 @@ describe("TcpListener under descriptor exhaustion (ulimit -n 256, 600 clients)",
       // A listener retrying at once burns about a core (as much CPU as wall time); backing off, a few percent.
       expect(cpu.wallMs).toBeGreaterThan(900)
       expect(cpu.cpuMs / cpu.wallMs).toBeLessThan(0.15)
-      // Told once per episode of shortage (each freed batch of descriptors may start another), not per attempt.
+      // Told once per episode of shortage, not per attempt: the first episode, over a second of doubling retries
+      // (at least eight attempts), said so once. Each batch of descriptors freed afterwards may start another
+      // episode, as many as the batches the clients happen to end in (six were seen), so the total is not bounded.
+      expect(warningsWhileShort).toBe(1)
       expect(warnings.length).toBeGreaterThanOrEqual(1)
-      expect(warnings.length).toBeLessThanOrEqual(5)
     },
     90_000
   )
