@@ -228,6 +228,7 @@ const storm = async (mode: "connections" | "platform" | "future") => {
   let stderr = ""
   server.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
   server.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+  const emfileLines = () => stderr.split("\n").filter((line) => line.includes("EMFILE"))
   const clients: Array<Net.Socket> = []
   const until = async (condition: () => boolean, ms: number, what: string) => {
     const deadline = performance.now() + ms
@@ -256,7 +257,7 @@ const storm = async (mode: "connections" | "platform" | "future") => {
     const cpu = JSON.parse(/\{"cpuMs".*\}/.exec(stdout)![0]) as { cpuMs: number; wallMs: number }
     const greetedWhileShort = greeted
     // The first episode has lasted over a second of retries by now (5, 10, 20, ... ms): one report so far.
-    const warningsWhileShort = stderr.split("\n").filter((line) => line.includes("EMFILE")).length
+    const warningsWhileShort = emfileLines().length
     const ended = new Set<Net.Socket>()
     await until(
       () => {
@@ -271,7 +272,7 @@ const storm = async (mode: "connections" | "platform" | "future") => {
       30_000,
       "greeting for every client"
     )
-    const warnings = stderr.split("\n").filter((line) => line.includes("EMFILE"))
+    const warnings = emfileLines()
     return { cpu, greetedWhileShort, greeted, warnings, warningsWhileShort }
   } finally {
     for (const client of clients) client.destroy()

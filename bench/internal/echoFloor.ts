@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import { EAGAIN } from "../../src/internal/errno.js"
 import { binding } from "../../src/internal/native.js"
 import * as readSlab from "../../src/internal/readSlab.js"
+import { PARKED } from "../../src/internal/source.js"
 import type { StreamSocket } from "../../src/internal/streamSocket.js"
 import * as waker from "../../src/internal/waker.js"
 import type * as TcpStream from "../../src/TcpStream.js"
@@ -23,7 +24,6 @@ import { serveEach } from "./echoEffect.js"
 import type { EchoOptions } from "./echoOptions.js"
 
 const READ = 65536
-const PARKED = 0 // Source.afterWouldBlock: the waker is parked
 
 const echo = (stream: TcpStream.TcpStream): Effect.Effect<void, unknown> => {
   // Every TcpStream the listener makes is a StreamSocket: its Source is the registration to wait on.

@@ -38,8 +38,8 @@ import * as waker from "./waker.js"
 const READ_READY = READABLE | READ_CLOSED | ERROR | CLOSED
 const WRITE_READY = WRITABLE | WRITE_CLOSED | ERROR | CLOSED
 
-/** What a poll after EAGAIN found: the waker is parked, the registration is closed, or a final hang-up. */
-const PARKED = 0
+/** What a poll after EAGAIN found: the waker is parked, the registration is closed, or a final hang-up. @internal */
+export const PARKED = 0
 const DEREGISTERED = 1
 const HUNG_UP = 2
 
