@@ -474,6 +474,37 @@ describe("sendMany", () => {
   })
 })
 
+describe("byte arguments", () => {
+  // The message naming the argument is built only when the check fails (it once cost a heap allocation per send and
+  // recv): each failure still names its argument and says what was wrong, and a good call after it still works.
+  it("name the argument and say what was wrong, and leave the fd usable", () => {
+    const [a, b] = binding.socketpair()
+    try {
+      const gone = new Uint8Array(4)
+      structuredClone(gone.buffer, { transfer: [gone.buffer] })
+      expectError(() => binding.send(a, "text"), TypeError, /^The "buffer" argument must be a Uint8Array$/)
+      expectError(() => binding.recv(a, new Uint16Array(4)), TypeError, /^The "buffer" argument must be a Uint8Array$/)
+      expectError(
+        () => binding.send(a, gone),
+        TypeError,
+        /^The "buffer" argument must not be detached \(its buffer was transferred\)$/
+      )
+      expectError(
+        () => binding.sendMany(a, [new Uint8Array(1), [1]]),
+        TypeError,
+        /^The "buffers" argument must be an array of Uint8Arrays$/
+      )
+      expect(binding.send(a, new Uint8Array([5, 6]))).toBe(2)
+      const into = new Uint8Array(8)
+      expect(binding.recv(b, into)).toBe(2)
+      expect([...into.subarray(0, 2)]).toEqual([5, 6])
+    } finally {
+      binding.close(a)
+      binding.close(b)
+    }
+  })
+})
+
 describe("fd creators", () => {
   // Regression: pipe, socketpair and openpty created their fds, then built the [a, b] result; when that threw (here a
   // setter on Array.prototype; also an allocation failure or a terminating Worker), both fds stayed open.

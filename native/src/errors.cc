@@ -168,25 +168,51 @@ std::string ArgString(const Napi::CallbackInfo& info, size_t index, const char* 
   return text;
 }
 
-Bytes BytesOf(Napi::Env env, napi_value value, const std::string& what, const char* expected) {
+namespace {
+
+enum class BytesProblem { kNone, kNotUint8Array, kDetached };
+
+// Reads the bytes of `value` into `bytes`, or says why it holds none. No message is built here: this runs on every
+// send and recv, and a message naming its argument would be a heap allocation per call.
+BytesProblem ReadBytes(napi_env env, napi_value value, Bytes* bytes) {
   napi_typedarray_type type = napi_int8_array;
   size_t length = 0;
   void* data = nullptr;
   napi_value buffer = nullptr;
   if (napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, nullptr) != napi_ok ||
       type != napi_uint8_array) {
-    ThrowTypeError(env, what + " must be " + expected);
+    return BytesProblem::kNotUint8Array;
   }
   // A detached array has length 0 (ECMA-262, TypedArray length of a detached buffer), so only those are asked.
   bool detached = false;
   if (length == 0 && napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached) {
-    ThrowTypeError(env, what + " must not be detached (its buffer was transferred)");
+    return BytesProblem::kDetached;
   }
-  return Bytes{static_cast<uint8_t*>(data), length};
+  *bytes = Bytes{static_cast<uint8_t*>(data), length};
+  return BytesProblem::kNone;
+}
+
+[[noreturn]] void ThrowBytesProblem(napi_env env, BytesProblem problem, const std::string& what, const char* expected) {
+  if (problem == BytesProblem::kNotUint8Array) ThrowTypeError(env, what + " must be " + expected);
+  ThrowTypeError(env, what + " must not be detached (its buffer was transferred)");
+}
+
+}  // namespace
+
+Bytes BytesOf(Napi::Env env, napi_value value, const char* what, const char* expected) {
+  Bytes bytes{nullptr, 0};
+  BytesProblem problem = ReadBytes(env, value, &bytes);
+  if (problem != BytesProblem::kNone) ThrowBytesProblem(env, problem, what, expected);
+  return bytes;
 }
 
 Bytes ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  return BytesOf(info.Env(), info[index], std::string("The \"") + name + "\" argument", "a Uint8Array");
+  Bytes bytes{nullptr, 0};
+  BytesProblem problem = ReadBytes(info.Env(), info[index], &bytes);
+  if (problem != BytesProblem::kNone) {
+    ThrowBytesProblem(info.Env(), problem, std::string("The \"") + name + "\" argument", "a Uint8Array");
+  }
+  return bytes;
 }
 
 }  // namespace reactor

@@ -58,7 +58,7 @@ struct Bytes {
 };
 Bytes ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name);
 // The same check of any value; `what` names it in the error ("The \"buffers\" argument" element).
-Bytes BytesOf(Napi::Env env, napi_value value, const std::string& what, const char* expected);
+Bytes BytesOf(Napi::Env env, napi_value value, const char* what, const char* expected);
 
 }  // namespace reactor
 

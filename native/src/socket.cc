@@ -11,7 +11,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
 #include "addon.h"
 #include "errors.h"
@@ -219,15 +218,16 @@ Napi::Value SendMany(const Napi::CallbackInfo& info) {
   if (count > kMaxIov) ThrowRangeError(info.Env(), std::string(kNotBuffers) + " must hold at most 64 buffers");
   // Every element is read before any pointer is taken: reading one can run JS (a getter on the array) that detaches
   // an element read before, and frees its memory under the pointer.
-  std::vector<napi_value> items(count);
+  // On the stack (at most 64 of each): no allocation per call.
+  napi_value items[kMaxIov];
   for (uint32_t i = 0; i < count; i++) items[i] = buffers.Get(i);
-  std::vector<iovec> iov(count);
+  iovec iov[kMaxIov];
   for (uint32_t i = 0; i < count; i++) {
     Bytes bytes = BytesOf(info.Env(), items[i], kNotBuffers, "an array of Uint8Arrays");
     iov[i] = iovec{bytes.data, bytes.length};
   }
   msghdr message{};
-  message.msg_iov = iov.data();
+  message.msg_iov = iov;
   message.msg_iovlen = count;
   ssize_t n;
   do {
