@@ -482,15 +482,19 @@ describe("byte arguments", () => {
     try {
       const gone = new Uint8Array(4)
       structuredClone(gone.buffer, { transfer: [gone.buffer] })
-      expectError(() => binding.send(a, "text"), TypeError, /^The "buffer" argument must be a Uint8Array$/)
-      expectError(() => binding.recv(a, new Uint16Array(4)), TypeError, /^The "buffer" argument must be a Uint8Array$/)
+      expectError(() => binding.send(a, "text" as never), TypeError, /^The "buffer" argument must be a Uint8Array$/)
+      expectError(
+        () => binding.recv(a, new Uint16Array(4) as never),
+        TypeError,
+        /^The "buffer" argument must be a Uint8Array$/
+      )
       expectError(
         () => binding.send(a, gone),
         TypeError,
         /^The "buffer" argument must not be detached \(its buffer was transferred\)$/
       )
       expectError(
-        () => binding.sendMany(a, [new Uint8Array(1), [1]]),
+        () => binding.sendMany(a, [new Uint8Array(1), [1] as never]),
         TypeError,
         /^The "buffers" argument must be an array of Uint8Arrays$/
       )
