@@ -109,6 +109,20 @@ describe("TcpStream", () => {
       expect(yield* readExactly(client, 4)).toBe("late")
     })).pipe(Effect.provide(ReactorRuntime.layer)))
 
+  it.live("writeAll is a description: nothing is sent until it runs, each run sends again, a run after close fails", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { client, server } = yield* connectedPair
+      const write = server.writeAll(bytes("ab"))
+      expect(Effect.isEffect(write)).toBe(true)
+      // Built, not run: nothing reached the client.
+      expect(binding.recv(client.fd, new Uint8Array(8))).toBe(-binding.constants.EAGAIN)
+      yield* write
+      yield* write.pipe(Effect.zipRight(write))
+      expect(yield* readExactly(client, 6)).toBe("ababab")
+      server.unsafeClose()
+      expect(failureReason(yield* Effect.exit(write))).toBe("Closed")
+    })).pipe(Effect.provide(ReactorRuntime.layer)))
+
   it.live("readChunk: the next bytes as a chunk, empty at end of stream; one Effect per maxBytes, reused", () =>
     Effect.scoped(Effect.gen(function*() {
       const { client, server } = yield* connectedPair

@@ -14,6 +14,7 @@
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Effectable from "effect/Effectable"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type { IoError } from "../IoError.js"
@@ -138,20 +139,23 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
 
   writeAll(bytes: Uint8Array): Effect.Effect<void, IoError> {
     if (!(bytes instanceof Uint8Array)) return Effect.fail(ioError.notBytes("send", "bytes"))
-    return Effect.suspend(() => {
-      if (this.source.closed) return Effect.fail(ioError.closed("send"))
-      // The common case: the whole buffer fits in the send buffer, in one syscall, without suspending.
-      let n: number
-      try {
-        n = binding.send(this.source.fd, bytes, 0, bytes.length)
-      } catch (error) {
-        // A detached buffer, rejected by the boundary.
-        return ioError.failThrown(ioError.fromThrown(error, "send"))
-      }
-      if (n === bytes.length) return Effect.void
-      if (n < 0 && n !== -EAGAIN) return Effect.fail(ioError.fromErrno(n, "send"))
-      return this.writeRest(bytes, Math.max(n, 0))
-    })
+    return new WriteAll(this, bytes)
+  }
+
+  /** What a `writeAll` Effect runs, each time it runs. @internal */
+  writeAllNow(bytes: Uint8Array): Effect.Effect<void, IoError> {
+    if (this.source.closed) return Effect.fail(ioError.closed("send"))
+    // The common case: the whole buffer fits in the send buffer, in one syscall, without suspending.
+    let n: number
+    try {
+      n = binding.send(this.source.fd, bytes, 0, bytes.length)
+    } catch (error) {
+      // A detached buffer, rejected by the boundary.
+      return ioError.failThrown(ioError.fromThrown(error, "send"))
+    }
+    if (n === bytes.length) return Effect.void
+    if (n < 0 && n !== -EAGAIN) return Effect.fail(ioError.fromErrno(n, "send"))
+    return this.writeRest(bytes, Math.max(n, 0))
   }
 
   private writeRest(bytes: Uint8Array, from: number): Effect.Effect<void, IoError> {
@@ -254,6 +258,21 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
     this.source.close()
     this.owner?.delete(this)
     this.owner = undefined
+  }
+}
+
+/**
+ * A `writeAll` Effect: one object holding the socket and the bytes, its work a method of the class. A loop builds one
+ * per write, where `Effect.suspend` would build a closure and an Effect node (and V8 would link each new closure to its
+ * code on its first call).
+ */
+class WriteAll extends Effectable.Class<void, IoError> {
+  constructor(readonly socket: StreamSocket, readonly bytes: Uint8Array) {
+    super()
+  }
+
+  commit(): Effect.Effect<void, IoError> {
+    return this.socket.writeAllNow(this.bytes)
   }
 }
 
