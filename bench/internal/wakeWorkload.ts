@@ -23,6 +23,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { parseArgs } from "node:util"
 import * as Executor from "../../src/Executor.js"
+import { InlineEffect } from "../../src/internal/inlineEffect.js"
 import { chunkSink, chunkStream } from "../../src/internal/streamSocket.js"
 import * as Poll from "../../src/Poll.js"
 import * as ReactorRuntime from "../../src/ReactorRuntime.js"
@@ -103,13 +104,28 @@ const endOfStream = Effect.succeed(new Uint8Array(0))
 const resumeWith = kind === "loop" || kind === "gen" || kind === "stream" ? Effect.succeed(chunk) : Effect.void
 let written = 0
 
-const connection = () => {
-  let left = hops
-  const wait = Effect.async<Uint8Array>((resume) => park(resume))
-  const readChunk = Effect.suspend(() => left-- > 0 ? wait : endOfStream)
-  const writeAll = (bytes: Uint8Array) => Effect.sync(() => void (written += bytes.length))
-  return { readChunk, writeAll }
+// As the IO types build them: a read and a write are `InlineEffect`s, which run where an `Effect.gen` body yields them.
+class Read extends InlineEffect<Uint8Array, never> {
+  private left = hops
+  private readonly wait = Effect.async<Uint8Array>((resume) => park(resume))
+
+  commit(): Effect.Effect<Uint8Array> {
+    return this.left-- > 0 ? this.wait : endOfStream
+  }
 }
+
+class WriteAll extends InlineEffect<void, never> {
+  constructor(readonly bytes: Uint8Array) {
+    super()
+  }
+
+  commit(): Effect.Effect<void> {
+    written += this.bytes.length
+    return Effect.void
+  }
+}
+
+const connection = () => ({ readChunk: new Read(), writeAll: (bytes: Uint8Array) => new WriteAll(bytes) })
 
 const loopWaiter = (): Effect.Effect<void> => {
   const { readChunk, writeAll } = connection()

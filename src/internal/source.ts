@@ -27,6 +27,7 @@ import type { Waker } from "../Waker.js"
 import * as context from "./context.js"
 import { EAGAIN, EBADF } from "./errno.js"
 import { CheckedFuture } from "./future.js"
+import { InlineEffect } from "./inlineEffect.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import * as poll from "./poll.js"
@@ -98,9 +99,20 @@ export class Operation<A = number> {
     readonly requested: number,
     readonly value: (n: number) => A
   ) {
-    this.effect = Effect.suspend(() => source.step(this))
+    this.effect = new StepEffect(this)
     this.wait = Effect.async<A, IoError>((resume) => void source.park(this, resume))
     this.contended = Effect.async<A, IoError>((resume) => source.parkContended(this, resume))
+  }
+}
+
+/** An operation's Effect: one `step` each time it runs, inline where an `Effect.gen` body yields it. */
+class StepEffect<A> extends InlineEffect<A, IoError> {
+  constructor(readonly op: Operation<A>) {
+    super()
+  }
+
+  commit(): Effect.Effect<A, IoError> {
+    return this.op.source.step(this.op)
   }
 }
 

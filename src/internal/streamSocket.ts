@@ -14,7 +14,6 @@
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Effectable from "effect/Effectable"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type { IoError } from "../IoError.js"
@@ -25,6 +24,7 @@ import type * as TcpStreamApi from "../TcpStream.js"
 import type { Waker } from "../Waker.js"
 import * as address from "./address.js"
 import { EAGAIN, EBADF, EPIPE } from "./errno.js"
+import { InlineEffect } from "./inlineEffect.js"
 import * as ioError from "./ioError.js"
 import { binding } from "./native.js"
 import * as readSlab from "./readSlab.js"
@@ -264,9 +264,9 @@ export class StreamSocket implements TcpStreamApi.TcpStream {
 /**
  * A `writeAll` Effect: one object holding the socket and the bytes, its work a method of the class. A loop builds one
  * per write, where `Effect.suspend` would build a closure and an Effect node (and V8 would link each new closure to its
- * code on its first call).
+ * code on its first call). Yielded in an `Effect.gen` body, it sends right there (see ./inlineEffect.ts).
  */
-class WriteAll extends Effectable.Class<void, IoError> {
+class WriteAll extends InlineEffect<void, IoError> {
   constructor(readonly socket: StreamSocket, readonly bytes: Uint8Array) {
     super()
   }
