@@ -22,8 +22,11 @@
  *
  * The figures are printed and written to bench/results.md between the echo markers.
  *
+ * With `--paired`, each API instead runs at the same time as node:net on one core, and the ratio of the two is
+ * written to its own section (see `mainPaired`).
+ *
  *   npm run bench:echo -- [--seconds 3] [--warmup 1] [--rounds 3] [--quick] [--apis net,future,workers,cluster,...]
- *                         [--conns 1,64,1000] [--sizes 64,16384] [--dry-run]
+ *                         [--conns 1,64,1000] [--sizes 64,16384] [--paired] [--dry-run]
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import * as Fs from "node:fs"
@@ -36,7 +39,7 @@ import { bundle, compile } from "./internal/bundle.js"
 import { WORKERS } from "./internal/echoWorkerCount.js"
 import { multiCoreApis, multiCoreNote } from "./internal/multiCore.js"
 import { treeCpuSeconds, treeStatusBytes } from "./internal/processTree.js"
-import { machine, positive, resultsPath, writeSection } from "./internal/results.js"
+import { positive, resultsPath, sectionHead, writeSection } from "./internal/results.js"
 
 const allApis = [
   "c",
@@ -84,8 +87,9 @@ const { values: args } = parseArgs({
     warmup: { type: "string" },
     rounds: { type: "string" },
     quick: { type: "boolean", default: false },
-    apis: { type: "string", default: allApis.join(",") },
-    conns: { type: "string", default: "1,64,1000" },
+    apis: { type: "string" },
+    conns: { type: "string" },
+    paired: { type: "boolean", default: false },
     sizes: { type: "string", default: "64,16384" },
     "dry-run": { type: "boolean", default: false }
   }
@@ -97,11 +101,25 @@ const quick = args.quick
 const seconds = positive("seconds", args.seconds ?? (quick ? "1" : "3"), 600)
 const warmup = positive("warmup", args.warmup ?? (quick ? "0.5" : "1"), 60)
 const rounds = Math.ceil(positive("rounds", args.rounds ?? (quick ? "1" : "3"), 20))
-const connCounts = list("conns", args.conns).map(Math.floor)
+const paired = args.paired
+// Paired, every server shares CPU 0 with node:net: the single-core ones, at the connection counts that keep both busy.
+const pairedApis: ReadonlyArray<Api> = [
+  "future",
+  "effect",
+  "effect-gen",
+  "effect-stream",
+  "effect-gen-integrated",
+  "effect-floor",
+  "platform"
+]
+const connCounts = list("conns", args.conns ?? (paired ? "64,1000" : "1,64,1000")).map(Math.floor)
 const sizes = list("sizes", args.sizes).map(Math.floor)
-const apis = args.apis.split(",").map((name) => {
+const apis = (args.apis?.split(",") ?? (paired ? pairedApis : allApis)).map((name) => {
   if (!(allApis as ReadonlyArray<string>).includes(name)) {
     throw new RangeError(`--apis: unknown api ${name}; known: ${allApis.join(", ")}`)
+  }
+  if (paired && (name === "net" || (multiCoreApis as ReadonlyArray<string>).includes(name))) {
+    throw new RangeError(`--apis: ${name} cannot be paired with node:net on one core`)
   }
   return name as Api
 })
@@ -249,20 +267,23 @@ let serverCommand: ReadonlyArray<string> = []
 let cServerCommand: ReadonlyArray<string> = []
 let loadCommand: ReadonlyArray<string> = []
 
-const measure = async (api: Api, conns: number, size: number): Promise<Measurement> => {
-  const free = String(await freePort())
-  const server = api === "c"
-    ? launch(0, cServerCommand, ["--port", free])
-    : launch(serverCpus(api), serverCommand, ["--api", api, "--port", free])
-  try {
-    const [, port] = await waitFor(server, /^listening (\d+)$/m, 30_000)
-    const pid = server.child.pid!
-    const serverCpuBefore = cpuSeconds(pid)
-    const busyBefore = machineBusySeconds()
-    const started = performance.now()
-    const load = launch(1, loadCommand, [
+/** One load generator's run against one server: its report, and the server's CPU seconds over its measured window. */
+interface LoadRun {
+  readonly report: LoadReport
+  readonly windowCpu: number
+}
+
+// One load generator (on CPU 1) against each server at once, each with `conns` connections of `size`-byte messages.
+const runLoads = async (
+  servers: ReadonlyArray<{ readonly pid: number; readonly port: string }>,
+  conns: number,
+  size: number
+): Promise<Array<LoadRun>> => {
+  const limitMs = (seconds + warmup + 30) * 1000
+  const loads = servers.map(({ port }) =>
+    launch(1, loadCommand, [
       "--port",
-      port!,
+      port,
       "--conns",
       String(conns),
       "--size",
@@ -272,32 +293,87 @@ const measure = async (api: Api, conns: number, size: number): Promise<Measureme
       "--warmup",
       String(warmup)
     ])
-    const limitMs = (seconds + warmup + 30) * 1000
+  )
+  const windowCpus = await Promise.all(loads.map(async (load, i) => {
+    const pid = servers[i]!.pid
     await waitFor(load, /^measuring$/m, limitMs).catch(() => undefined)
-    const windowCpuBefore = cpuSeconds(pid)
+    const before = cpuSeconds(pid)
     await waitFor(load, /^\{.*\}$/m, limitMs).catch(() => undefined)
-    const windowCpu = cpuSeconds(pid) - windowCpuBefore
+    return cpuSeconds(pid) - before
+  }))
+  const runs: Array<LoadRun> = []
+  for (const [i, load] of loads.entries()) {
     if (!(await exited(load.child, limitMs))) {
       load.child.kill("SIGKILL")
       throw new Error(`load generator still running after ${limitMs} ms`)
-    }
-    const elapsed = (performance.now() - started) / 1000
-    const serverCpu = (cpuSeconds(pid) - serverCpuBefore) / elapsed
-    const busy = machineBusySeconds() - busyBefore
-    // Summed over a multi-process server's processes (each VmHWM is its own peak: an upper bound of the total's).
-    const rss = treeStatusBytes(pid, "VmHWM") ?? Number.NaN
-    if (server.child.exitCode !== null || server.child.signalCode !== null) {
-      throw new Error(`server exited during the run: ${server.stderr().trim()}`)
     }
     const line = load.stdout().trim().split("\n").pop() ?? ""
     if (load.child.exitCode !== 0 || !line.startsWith("{")) {
       throw new Error(`load generator failed (${load.child.exitCode}): ${load.stderr().trim() || line}`)
     }
-    const report = JSON.parse(line) as LoadReport
+    runs.push({ report: JSON.parse(line) as LoadReport, windowCpu: windowCpus[i]! })
+  }
+  return runs
+}
+
+const launchServer = (api: Api, port: string, cpus: string = serverCpus(api)): Launched =>
+  api === "c"
+    ? launch(cpus, cServerCommand, ["--port", port])
+    : launch(cpus, serverCommand, ["--api", api, "--port", port])
+
+const stillRunning = (server: Launched): void => {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) {
+    throw new Error(`server exited during the run: ${server.stderr().trim()}`)
+  }
+}
+
+const measure = async (api: Api, conns: number, size: number): Promise<Measurement> => {
+  const server = launchServer(api, String(await freePort()))
+  try {
+    const [, port] = await waitFor(server, /^listening (\d+)$/m, 30_000)
+    const pid = server.child.pid!
+    const serverCpuBefore = cpuSeconds(pid)
+    const busyBefore = machineBusySeconds()
+    const started = performance.now()
+    const [{ report, windowCpu }] = await runLoads([{ pid, port: port! }], conns, size) as [LoadRun]
+    const elapsed = (performance.now() - started) / 1000
+    const serverCpu = (cpuSeconds(pid) - serverCpuBefore) / elapsed
+    const busy = machineBusySeconds() - busyBefore
+    // Summed over a multi-process server's processes (each VmHWM is its own peak: an upper bound of the total's).
+    const rss = treeStatusBytes(pid, "VmHWM") ?? Number.NaN
+    stillRunning(server)
     const otherCpu = Math.max(0, busy / elapsed - serverCpu - report.loadCpu)
     return { load: report, cpuPerRequest: (windowCpu * 1e6) / report.requests, rss, serverCpu, otherCpu }
   } finally {
     await stopServer(server)
+  }
+}
+
+/** One paired measurement: node:net and `api` served at once, both on CPU 0 (see `mainPaired`). */
+interface Pair {
+  /** `api`'s requests/s over node:net's, in the same seconds on the same core. */
+  readonly rpsRatio: number
+  /** node:net's server CPU per request over `api`'s. */
+  readonly cpuRatio: number
+}
+
+const measurePair = async (api: Api, conns: number, size: number, netFirst: boolean): Promise<Pair> => {
+  const order: ReadonlyArray<Api> = netFirst ? ["net", api] : [api, "net"]
+  const servers: Array<Launched> = []
+  try {
+    for (const each of order) servers.push(launchServer(each, String(await freePort()), "0"))
+    const ports = await Promise.all(servers.map((server) => waitFor(server, /^listening (\d+)$/m, 30_000)))
+    const runs = await runLoads(
+      servers.map((server, i) => ({ pid: server.child.pid!, port: ports[i]![1]! })),
+      conns,
+      size
+    )
+    for (const server of servers) stillRunning(server)
+    const [net, mine] = netFirst ? [runs[0]!, runs[1]!] : [runs[1]!, runs[0]!]
+    const perRequest = (run: LoadRun) => run.windowCpu / run.report.requests
+    return { rpsRatio: mine.report.rps / net.report.rps, cpuRatio: perRequest(net) / perRequest(mine) }
+  } finally {
+    await Promise.all(servers.map(stopServer))
   }
 }
 
@@ -387,11 +463,16 @@ const markdownTable = (rows: Array<Array<string>>): string => {
   return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join("\n")
 }
 
-const main = async (): Promise<void> => {
+/** Builds what every measurement runs: the bundled echo server, the load generator, the C server. */
+const prepare = (): void => {
   if (Os.availableParallelism() < 2) throw new Error("needs 2 CPUs: the server on CPU 0, the load generator on CPU 1")
   serverCommand = [process.execPath, bundle("bench/echo-server.ts")]
   loadCommand = [compile("bench/load.c")]
   cServerCommand = [compile("bench/echo.c")]
+}
+
+const main = async (): Promise<void> => {
+  prepare()
   const samples = new Map<string, Array<Measurement>>()
   const failures = new Map<string, string>()
   let otherCpuMax = 0
@@ -632,15 +713,10 @@ const main = async (): Promise<void> => {
   console.log(noise)
   if (dryRun) return
 
-  const command = ["npm run bench:echo", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])]
   writeSection(
     "echo",
     [
-      "## Echo server: requests/s and latency",
-      "",
-      `- Date: ${new Date().toISOString()}`,
-      `- Machine: ${machine()}`,
-      `- Command: \`${command.join(" ")}\``,
+      ...sectionHead("Echo server: requests/s and latency", "bench:echo"),
       `- Workload: the load generator (\`bench/load.c\`) opens N connections to 127.0.0.1, each sending a message of ` +
       `the given size and waiting for all of it to come back before sending the next (ping-pong). Server ` +
       `(\`bench/echo-server.ts\`; \`bench/echo.c\` for the C ceiling) ` +
@@ -665,7 +741,86 @@ const main = async (): Promise<void> => {
   console.log(`Wrote ${resultsPath}`)
 }
 
-main().then(
+/**
+ * `--paired`: each API served at the same time as node:net, both servers on CPU 0 and one load generator each on CPU
+ * 1, the two started in turn first. Sharing one core for the same seconds, the two meet the same spells of a shared
+ * machine, which sequential runs meet apart (a server's req/s moved by ±20 % between rounds of one run): the ratio
+ * of their req/s is the ratio of what a request costs each, measured closer than any two separate runs can.
+ */
+const mainPaired = async (): Promise<void> => {
+  prepare()
+  const cells = connCounts.flatMap((conns) => sizes.map((size) => ({ conns, size })))
+  console.log(
+    `${apis.length} APIs paired with node:net × ${cells.length} cells × ${rounds} rounds (about ${
+      Math.ceil((apis.length * cells.length * rounds * (seconds + warmup + 2)) / 60)
+    } min)`
+  )
+  const pairs = new Map<string, Array<Pair>>()
+  for (let round = 0; round < rounds; round++) {
+    const order = apis.map((_, i) => apis[(i + round) % apis.length]!)
+    for (const { conns, size } of cells) {
+      for (const api of order) {
+        await awaitQuiet()
+        const pair = await measurePair(api, conns, size, round % 2 === 0)
+        const id = key(api, conns, size)
+        pairs.set(id, [...(pairs.get(id) ?? []), pair])
+        console.log(
+          `  round ${round + 1}  ${String(conns).padStart(4)} conns  ${sizeLabel(size).padStart(6)}  ` +
+            `${labels[api].padEnd(28)} ${times(pair.rpsRatio)} node:net's req/s, its µs/req ${times(pair.cpuRatio)}`
+        )
+      }
+    }
+  }
+  const rows: Array<Array<string>> = [[
+    "Conns",
+    "Size",
+    "API",
+    "req/s vs node:net",
+    "Min – max",
+    "node:net µs/req ÷ ours"
+  ]]
+  const summary = new Map<Api, Array<string>>()
+  for (const { conns, size } of cells) {
+    for (const api of apis) {
+      const ratios = (pairs.get(key(api, conns, size)) ?? []).map((pair) => pair.rpsRatio)
+      const cpu = median((pairs.get(key(api, conns, size)) ?? []).map((pair) => pair.cpuRatio))
+      const rps = median(ratios)
+      rows.push([
+        String(conns),
+        sizeLabel(size),
+        labels[api],
+        times(rps),
+        `${times(Math.min(...ratios))} – ${times(Math.max(...ratios))}`,
+        times(cpu)
+      ])
+      summary.set(api, [...(summary.get(api) ?? []), `${conns}×${sizeLabel(size)} ${times(rps)}`])
+    }
+  }
+  console.log("")
+  printTable(rows)
+  const lines = apis.map((api) => `- ${labels[api]}: ${summary.get(api)!.join("; ")}`)
+  for (const line of lines) console.log(line)
+  if (dryRun) return
+  writeSection(
+    "echo-paired",
+    [
+      ...sectionHead("Echo server, paired with node:net on one core", "bench:echo"),
+      `- Workload: the echo benchmark's, but each server runs at the same time as a node:net echo server, both ` +
+      `pinned to CPU 0, each loaded by its own load generator on CPU 1 with the cell's connections; ${warmup} s ` +
+      `warm-up, ${seconds} s measured, ${rounds} round(s), the two started in turn first. Sharing one core for the ` +
+      `same seconds, the two meet the same slow spells of the shared machine, so the ratio of their req/s says what ` +
+      `a request costs each more closely than two separate runs (as in the table above) can. req/s vs node:net: the ` +
+      `median of the rounds' ratios; node:net µs/req ÷ ours: server CPU time per request, the same way.`,
+      "",
+      markdownTable(rows),
+      "",
+      ...lines,
+      ""
+    ].join("\n")
+  )
+  console.log(`Wrote ${resultsPath}`)
+}
+;(paired ? mainPaired() : main()).then(
   () => {
     killAll()
   },

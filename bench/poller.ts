@@ -25,7 +25,7 @@ import { createRequire } from "node:module"
 import { performance } from "node:perf_hooks"
 import { parseArgs } from "node:util"
 import { type BackendName, binding, type NativePoller } from "../src/internal/native.js"
-import { machine, positive, resultsPath, writeSection } from "./internal/results.js"
+import { positive, resultsPath, sectionHead, writeSection } from "./internal/results.js"
 
 // The npm package has no types; this is the part of its API the benchmark uses (its README).
 interface Epoll {
@@ -344,15 +344,10 @@ const main = async (): Promise<void> => {
   console.log(`Goal (watch mode ≥ 10× npm epoll): ${goal}`)
   if (dryRun) return
 
-  const command = ["npm run bench:poller", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])]
   writeSection(
     "poller",
     [
-      "## Poller: events delivered to JS",
-      "",
-      `- Date: ${new Date().toISOString()}`,
-      `- Machine: ${machine()}`,
-      `- Command: \`${command.join(" ")}\``,
+      ...sectionHead("Poller: events delivered to JS", "bench:poller"),
       `- Workload: ${pipeCount} pipes holding one unread byte each, registered level-triggered for readable, so ` +
       `every one is ready on every harvest; each scenario counts the events its JS code receives. ` +
       `${rounds} rounds of ${seconds} s, scenarios alternating, median reported.`,

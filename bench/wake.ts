@@ -16,7 +16,7 @@
 import { execFileSync } from "node:child_process"
 import { parseArgs } from "node:util"
 import { bundle } from "./internal/bundle.js"
-import { machine, positive, writeSection } from "./internal/results.js"
+import { positive, sectionHead, writeSection } from "./internal/results.js"
 import type { kinds } from "./internal/wakeWorkload.js"
 
 const { values: args } = parseArgs({
@@ -101,11 +101,7 @@ const rows = taskCounts.flatMap((tasks) => {
   })
 })
 const section = [
-  "## Wake: what one wake-up costs a task and a fiber",
-  "",
-  `- Date: ${new Date().toISOString()}`,
-  `- Machine: ${machine()}`,
-  "- Command: `npm run bench:wake`",
+  ...sectionHead("Wake: what one wake-up costs a task and a fiber", "bench:wake"),
   `- Workload: ${
     taskCounts.join(" or ")
   } waiters park; a driver wakes them all, ${wakes} wake-ups in all; CPU time per ` +

@@ -41,3 +41,18 @@ export const machine = (): string => {
   const cpu = Os.cpus()[0]?.model.trim() ?? "unknown CPU"
   return `${Os.availableParallelism()} CPUs (nproc; ${cpu}), Linux ${Os.release()}, Node ${process.version}`
 }
+
+/**
+ * The head of a script's section: its title, then when, on what machine and by which command (`npm run <script>`
+ * with the arguments this run was given) its figures were measured.
+ */
+export const sectionHead = (title: string, script: string): Array<string> => {
+  const command = [`npm run ${script}`, ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])]
+  return [
+    `## ${title}`,
+    "",
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${machine()}`,
+    `- Command: \`${command.join(" ")}\``
+  ]
+}

@@ -12,10 +12,10 @@
  *
  * What the run loop does between ops, it must still do for these. It checks for interruption and counts ops to yield
  * the thread to other fibers (every 2048 ops); a gen loop whose reads and writes never wait (a UDP sender, an eventfd)
- * would otherwise hold the thread forever. So a thread's run of inline completions that no wait or run-loop op has
- * broken is counted, and every `INLINE_STREAK`-th one yields the fiber (`Effect.yieldNow`) and then runs as an op: about
- * as often as the run loop's own count would have for the ops it skipped, and only for a fiber that never waits (a
- * server fiber waits for each request, which ends the run).
+ * would otherwise hold the thread forever. So a thread counts the inline completions since the last step that had to
+ * wait, and every `INLINE_STREAK`-th one yields the fiber (`Effect.yieldNow`) before it runs, as an op: about as often
+ * as the run loop's own count would have for the ops it skipped, and only for a fiber that never waits (a server fiber
+ * waits for each request, which ends the count).
  *
  * A `commit` that throws is a defect of the fiber (`Effect.die`), as the run loop makes it; thrown inside the
  * generator instead, it would reach the body's own `try`/`catch`.
@@ -30,7 +30,7 @@ import { YieldWrap } from "effect/Utils"
 /** Inline completions in a row, on this thread, before the fiber running them yields. @internal */
 export const INLINE_STREAK = 512
 
-// This thread's run of inline completions since the last wait or run-loop op of these Effects.
+// This thread's yields of these Effects since the last one that did not complete at once (a wait) or yielded the fiber.
 let streak = 0
 
 /** An Effect whose `commit` runs where an `Effect.gen` body yields it (see the module's text). @internal */
