@@ -745,7 +745,9 @@ const main = async (): Promise<void> => {
  * `--paired`: each API served at the same time as node:net, both servers on CPU 0 and one load generator each on CPU
  * 1, the two started in turn first. Sharing one core for the same seconds, the two meet the same spells of a shared
  * machine, which sequential runs meet apart (a server's req/s moved by ±20 % between rounds of one run): the ratio
- * of their req/s is the ratio of what a request costs each, measured closer than any two separate runs can.
+ * of their server CPU per request is the ratio of what a request costs each, measured closer than any two separate
+ * runs can. Their req/s ratio says the same while each takes half the core, and more where one leaves the other some
+ * of its half (waiting on its load generator, which shares CPU 1 with the other's).
  */
 const mainPaired = async (): Promise<void> => {
   prepare()
@@ -793,12 +795,14 @@ const mainPaired = async (): Promise<void> => {
         `${times(Math.min(...ratios))} – ${times(Math.max(...ratios))}`,
         times(cpu)
       ])
-      summary.set(api, [...(summary.get(api) ?? []), `${conns}×${sizeLabel(size)} ${times(rps)}`])
+      summary.set(api, [...(summary.get(api) ?? []), `${conns}×${sizeLabel(size)} ${times(rps)} (${times(cpu)})`])
     }
   }
   console.log("")
   printTable(rows)
-  const lines = apis.map((api) => `- ${labels[api]}: ${summary.get(api)!.join("; ")}`)
+  const lines = apis.map((api) =>
+    `- ${labels[api]}, req/s (and CPU per request) against node:net's: ${summary.get(api)!.join("; ")}`
+  )
   for (const line of lines) console.log(line)
   if (dryRun) return
   writeSection(
@@ -808,9 +812,11 @@ const mainPaired = async (): Promise<void> => {
       `- Workload: the echo benchmark's, but each server runs at the same time as a node:net echo server, both ` +
       `pinned to CPU 0, each loaded by its own load generator on CPU 1 with the cell's connections; ${warmup} s ` +
       `warm-up, ${seconds} s measured, ${rounds} round(s), the two started in turn first. Sharing one core for the ` +
-      `same seconds, the two meet the same slow spells of the shared machine, so the ratio of their req/s says what ` +
-      `a request costs each more closely than two separate runs (as in the table above) can. req/s vs node:net: the ` +
-      `median of the rounds' ratios; node:net µs/req ÷ ours: server CPU time per request, the same way.`,
+      `same seconds, the two meet the same slow spells of the shared machine, so the ratio of their server CPU time ` +
+      `per request says what a request costs each more closely than two separate runs (as in the table above) can; ` +
+      `their req/s ratio says the same while each takes half the core, and more where one leaves the other part of ` +
+      `its half (waiting on its load generator, which shares CPU 1). req/s vs node:net: the median of the rounds' ` +
+      `ratios, and their spread; node:net µs/req ÷ ours: the median of the rounds' ratios of server CPU per request.`,
       "",
       markdownTable(rows),
       "",
