@@ -70,7 +70,7 @@ class Slot {
     const resume = this.resume
     const op = this.op
     this.clear()
-    if (resume !== undefined) resume(op!.effect)
+    if (resume !== undefined) resume(op!)
   })
 
   clear(): void {
@@ -81,14 +81,15 @@ class Slot {
 }
 
 /**
- * One IO Effect as built by `Source.io`: its syscall and the Effects it runs as, built once however often it runs (a
- * read loop reuses one `read(buffer)` Effect). `wait` is the common wait, without a canceler; `contended` the wait of
- * a second fiber on the same direction, with one. @internal
+ * One IO Effect as built by `Source.io`: its syscall, and the Effect itself — one `step` each time it runs, inline
+ * where an `Effect.gen` body yields it (./inlineEffect.ts). Built once however often it runs (a read loop reuses one
+ * `read(buffer)` Effect). `wait` is the common wait, without a canceler; `contended` the wait of a second fiber on the
+ * same direction, with one; both are built on first use, so an operation made per call (a UDP send, the rest of a
+ * partial write) that never waits builds neither. @internal
  */
-export class Operation<A = number> {
-  readonly effect: Effect.Effect<A, IoError>
-  readonly wait: Effect.Effect<A, IoError>
-  readonly contended: Effect.Effect<A, IoError>
+export class Operation<A = number> extends InlineEffect<A, IoError> {
+  private waitEffect: Effect.Effect<A, IoError> | undefined = undefined
+  private contendedEffect: Effect.Effect<A, IoError> | undefined = undefined
 
   constructor(
     readonly source: Source,
@@ -99,20 +100,19 @@ export class Operation<A = number> {
     readonly requested: number,
     readonly value: (n: number) => A
   ) {
-    this.effect = new StepEffect(this)
-    this.wait = Effect.async<A, IoError>((resume) => void source.park(this, resume))
-    this.contended = Effect.async<A, IoError>((resume) => source.parkContended(this, resume))
-  }
-}
-
-/** An operation's Effect: one `step` each time it runs, inline where an `Effect.gen` body yields it. */
-class StepEffect<A> extends InlineEffect<A, IoError> {
-  constructor(readonly op: Operation<A>) {
     super()
   }
 
   commit(): Effect.Effect<A, IoError> {
-    return this.op.source.step(this.op)
+    return this.source.step(this)
+  }
+
+  get wait(): Effect.Effect<A, IoError> {
+    return this.waitEffect ??= Effect.async<A, IoError>((resume) => void this.source.park(this, resume))
+  }
+
+  get contended(): Effect.Effect<A, IoError> {
+    return this.contendedEffect ??= Effect.async<A, IoError>((resume) => this.source.parkContended(this, resume))
   }
 }
 
@@ -231,7 +231,7 @@ export class Source {
     hangUp: number,
     requested: number
   ): Effect.Effect<number, IoError> {
-    return new Operation(this, direction, attempt, syscall, hangUp, requested, count).effect
+    return new Operation(this, direction, attempt, syscall, hangUp, requested, count)
   }
 
   /**
@@ -246,7 +246,7 @@ export class Source {
     requested: number,
     value: (n: number) => A
   ): Effect.Effect<A, IoError> {
-    return new Operation(this, direction, attempt, syscall, hangUp, requested, value).effect
+    return new Operation(this, direction, attempt, syscall, hangUp, requested, value)
   }
 
   /** @internal */
@@ -276,11 +276,11 @@ export class Source {
   }
 
   /**
-   * The common wait, run by `op.wait` (an `Effect.async` built once per operation): parks the direction's slot waker
-   * for the running fiber, without a canceler (an Effect.async with one costs an onInterrupt region, about ten runtime
-   * ops, per wait: 7.6 µs against 3.1 µs a wake-up in bench:wake). An interrupted Effect never resumes, so its fiber
-   * ends; the observer that fiber carries takes the waker back then. A second fiber waiting on the same direction is
-   * sent to `op.contended`. @internal
+   * The common wait, run by `op.wait` (an `Effect.async` built on an operation's first wait): parks the direction's
+   * slot waker for the running fiber, without a canceler (an Effect.async with one costs an onInterrupt region, about
+   * ten runtime ops, per wait: 7.6 µs against 3.1 µs a wake-up in bench:wake). An interrupted Effect never resumes, so
+   * its fiber ends; the observer that fiber carries takes the waker back then. A second fiber waiting on the same
+   * direction is sent to `op.contended`. @internal
    */
   park<A>(op: Operation<A>, resume: Resume<A>): void {
     const direction = op.direction
@@ -306,7 +306,7 @@ export class Source {
   /** The wait of a second fiber on one direction: a waker of its own, taken back by a canceler. @internal */
   parkContended<A>(op: Operation<A>, resume: Resume<A>): void | Effect.Effect<void> {
     const direction = op.direction
-    const w = waker.make(() => resume(op.effect))
+    const w = waker.make(() => resume(op))
     const state = this.afterWouldBlock(direction, w)
     if (state === PARKED) return Effect.sync(() => void this.registration.removeWaker(direction, w))
     this.registration.removeWaker(direction, w)
